@@ -1,0 +1,1 @@
+"""UI-free core of smimetui: mail model, backends, S/MIME, trust, contacts, config. Never imports textual."""

@@ -1,0 +1,1 @@
+"""S/MIME: read path (verify, decrypt, trust) and write path (sign, encrypt)."""

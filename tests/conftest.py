@@ -1,0 +1,113 @@
+"""Shared fixtures: a private smimetui home and the fixture PKI.
+
+The PKI is generated once per session, relative to the real clock (not-yet-valid and expired
+certificates are built days away from now), so tests never depend on a fixed date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from smimetui.core.home import Home
+from smimetui.core.smime import pki
+from smimetui.core.smime.pki import Issued
+
+
+@dataclass(frozen=True)
+class FixturePKI:
+    """Roots, intermediates and leaves for every trust case.
+
+    ``root`` -> ``intermediate`` -> {alice (RSA), bob (P-256), carol_expired, dave_wrong_eku,
+    erin_not_yet_valid, mallory_san (address other than the one it is used with)};
+    ``rogue_root`` -> ``rogue_alice`` (same address as alice, untrusted root).
+    """
+
+    root: Issued
+    intermediate: Issued
+    alice: Issued
+    bob: Issued
+    carol_expired: Issued
+    dave_wrong_eku: Issued
+    erin_not_yet_valid: Issued
+    frank_p384: Issued
+    rogue_root: Issued
+    rogue_alice: Issued
+    self_signed: Issued
+
+    def write(self, directory: Path) -> dict[str, Path]:
+        """Write every cert (.pem) and key (.key, unencrypted PKCS#8) to ``directory``."""
+        paths: dict[str, Path] = {}
+        for field_name in self.__dataclass_fields__:
+            issued: Issued = getattr(self, field_name)
+            cert_path = directory / f"{field_name}.pem"
+            key_path = directory / f"{field_name}.key"
+            cert_path.write_bytes(issued.cert_pem)
+            key_path.write_bytes(issued.key_pem())
+            paths[field_name] = cert_path
+            paths[f"{field_name}.key"] = key_path
+        return paths
+
+
+def make_fixture_pki() -> FixturePKI:
+    now = pki.utcnow()
+    root = pki.make_ca("Fixture Root CA", org="smimetui tests")
+    inter = pki.make_ca("Fixture Intermediate CA", issuer=root, org="smimetui tests")
+    rogue = pki.make_ca("Rogue Root CA")
+    return FixturePKI(
+        root=root,
+        intermediate=inter,
+        alice=pki.make_leaf(inter, "alice@example.org", common_name="Alice Liddell"),
+        bob=pki.make_leaf(inter, "bob@example.org", common_name="Bob", key_kind="p256"),
+        carol_expired=pki.make_leaf(
+            inter,
+            "carol@example.org",
+            common_name="Carol",
+            not_before=now - dt.timedelta(days=400),
+            not_after=now - dt.timedelta(days=5),
+        ),
+        dave_wrong_eku=pki.make_leaf(
+            inter,
+            "dave@example.org",
+            common_name="Dave",
+            eku=(ExtendedKeyUsageOID.SERVER_AUTH,),
+        ),
+        erin_not_yet_valid=pki.make_leaf(
+            inter,
+            "erin@example.org",
+            common_name="Erin",
+            not_before=now + dt.timedelta(days=10),
+            not_after=now + dt.timedelta(days=400),
+        ),
+        frank_p384=pki.make_leaf(inter, "frank@example.org", common_name="Frank", key_kind="p384"),
+        rogue_root=rogue,
+        rogue_alice=pki.make_leaf(rogue, "alice@example.org", common_name="Alice Liddell"),
+        self_signed=pki.make_leaf(None, "sam@example.net", common_name="Sam Selfsigned"),
+    )
+
+
+@pytest.fixture(scope="session")
+def fixture_pki() -> FixturePKI:
+    return make_fixture_pki()
+
+
+@pytest.fixture(scope="session")
+def pki_dir(fixture_pki: FixturePKI, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The fixture PKI written as PEM files (for the openssl CLI); keys unencrypted."""
+    directory = tmp_path_factory.mktemp("pki")
+    paths = fixture_pki.write(directory)
+    return paths
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
+    """A fresh, self-contained smimetui home; $SMIMETUI_HOME points at it."""
+    root = tmp_path / "home"
+    root.mkdir()
+    monkeypatch.setenv("SMIMETUI_HOME", str(root))
+    yield Home.at(root)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Everything the tests need on a fresh Debian machine, then the whole suite.
+# Servers (Dovecot, slapd, aiosmtpd) are started and stopped by the test fixtures themselves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+[ -x /usr/sbin/slapd ] || missing+=(slapd ldap-utils)
+command -v gpgsm >/dev/null || missing+=(gpgsm)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v tmux >/dev/null || missing+=(tmux)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  else
+    echo "tests/run.sh: please install: ${missing[*]} (needs root)" >&2
+    exit 2
+  fi
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+python3 -m ruff check core tui themes tests bench
+python3 -m pytest "$@"
