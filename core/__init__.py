@@ -1,1 +1,4 @@
-"""UI-free core of smimetui: mail model, backends, S/MIME, trust, contacts, config. Never imports textual."""
+"""UI-free core of smimetui: mail model, backends, S/MIME, trust, contacts, config.
+
+Never imports textual or rich.
+"""
