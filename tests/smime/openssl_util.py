@@ -73,8 +73,15 @@ def cms_encrypt(
     cipher: str = "-aes-256-cbc",
     outform: str = "DER",
     extra: Sequence[str | Path] = (),
+    keyopt: str | None = None,
 ) -> bytes:
-    """``openssl cms -encrypt`` to the given recipient certificates; DER output by default."""
+    """``openssl cms -encrypt`` to the given recipient certificates; DER output by default.
+
+    ``keyopt`` (e.g. ``rsa_padding_mode:oaep``) is applied to every recipient via ``-recip``.
+    """
     args: list[str | Path] = ["cms", "-encrypt", "-binary", "-outform", outform, cipher, *extra]
-    args += list(recipients)
+    for recipient in recipients:
+        args += ["-recip", recipient]
+        if keyopt:
+            args += ["-keyopt", keyopt]
     return openssl(*args, data=content)
