@@ -173,6 +173,7 @@ class SignatureReport:
     encryption_key_preference: str | None = None  # sha256 of the preferred encryption cert
     signer_count: int = 1
     over_ciphertext: bool = False  # an outer signature over encrypted content
+    notes: tuple[str, ...] = ()  # facts that do not make it worse ("revocation not checked")
 
     @property
     def is_trustworthy(self) -> bool:
@@ -202,6 +203,7 @@ class SignatureReport:
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
             "revocation": self.revocation.value,
             "signed_text": self.signed_text,
+            "notes": list(self.notes),
         }
 
 
@@ -235,6 +237,14 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class TextSegment:
+    """A run of displayed text, and whether a signature covers it (for partial signatures)."""
+
+    text: str
+    signed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SecurityReport:
     """What a user is shown about one message."""
 
@@ -252,6 +262,12 @@ class SecurityReport:
     validated_at: datetime | None = None  # set by --at: chain validated as of this time
     headers_protected: bool = False  # RFC 9788 protected headers were shown
     was_html: bool = False  # the text was converted from HTML
+    segments: tuple[TextSegment, ...] = ()  # ``text`` cut where signature coverage changes
+    certificates: tuple[CertInfo, ...] = ()  # certificates carried (certs-only and signatures)
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: str = ""
+    reply_to: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

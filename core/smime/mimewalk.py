@@ -1,0 +1,187 @@
+"""Walk a MIME tree keeping the original bytes of every entity.
+
+S/MIME signatures cover exact bytes, and re-serialising a parsed message is not byte-exact, so the
+tree is split on the raw bytes: each :class:`Entity` holds the bytes it was cut from, its parsed
+headers (stdlib ``email``) and its raw, still transfer-encoded body.  Limits on depth and part count
+keep hostile nesting bounded.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import quopri
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+from smimetui.core.errors import MimeError, ResourceLimitError
+
+MAX_DEPTH = 16
+MAX_PARTS = 2000
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_header_parser = BytesHeaderParser(policy=compat32)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    raw: bytes = field(repr=False)  # the entity exactly as in the input (headers + body)
+    headers: Message = field(repr=False)
+    body: bytes = field(repr=False)  # raw body, still content-transfer-encoded
+    content_type: str  # lower-case "maintype/subtype"
+    children: tuple[Entity, ...] = ()
+    defects: tuple[str, ...] = ()
+
+    def param(self, name: str) -> str | None:
+        value = self.headers.get_param(name, header="content-type")
+        if value is None:
+            return None
+        if isinstance(value, tuple):  # RFC 2231 encoded
+            value = value[2]
+        return str(value)
+
+    @property
+    def is_multipart(self) -> bool:
+        return self.content_type.startswith("multipart/")
+
+    @property
+    def disposition(self) -> str:
+        value = self.headers.get("content-disposition", "")
+        return str(value).split(";", 1)[0].strip().lower()
+
+    @property
+    def filename(self) -> str | None:
+        name = self.headers.get_filename()
+        if name is None:
+            name = self.param("name")
+        return str(name) if name is not None else None
+
+    def decoded(self) -> bytes:
+        """The body with its Content-Transfer-Encoding undone (tolerant of bad padding)."""
+        return decode_transfer(self.body, str(self.headers.get("content-transfer-encoding", "")))
+
+
+def decode_transfer(body: bytes, encoding: str) -> bytes:
+    enc = encoding.strip().lower()
+    if enc == "base64":
+        data = re.sub(rb"[^A-Za-z0-9+/=]", b"", body)
+        data = data.split(b"=", 1)[0]
+        data += b"=" * (-len(data) % 4)
+        try:
+            return base64.b64decode(data)
+        except (binascii.Error, ValueError):
+            return b""
+    if enc == "quoted-printable":
+        return quopri.decodestring(body)
+    return body
+
+
+def split_header_body(raw: bytes) -> tuple[bytes, bytes]:
+    """Header block and body of an entity.  A blank first line means no headers."""
+    if raw.startswith(b"\r\n"):
+        return b"", raw[2:]
+    if raw.startswith(b"\n"):
+        return b"", raw[1:]
+    match = _HEADER_END.search(raw)
+    if match is None:
+        return raw, b""
+    return raw[: match.start()] + b"\r\n", raw[match.end() :]
+
+
+def _delimiter(boundary: str) -> re.Pattern[bytes]:
+    quoted = re.escape(boundary.encode("utf-8", "surrogateescape"))
+    # RFC 2046: the CRLF before "--boundary" belongs to the delimiter, not to the part.
+    return re.compile(rb"(?:\A|\r?\n)--" + quoted + rb"(--)?[ \t]*(?=\r?\n|\Z)")
+
+
+def split_multipart(body: bytes, boundary: str) -> tuple[list[bytes], bool]:
+    """The raw parts of a multipart body, and whether the close delimiter was found."""
+    parts: list[bytes] = []
+    start: int | None = None
+    closed = False
+    for match in _delimiter(boundary).finditer(body):
+        if start is not None:
+            parts.append(body[start : match.start()])
+        if match.group(1):
+            closed = True
+            break
+        end = match.end()
+        # skip the line break that ends the delimiter line
+        if body[end : end + 2] == b"\r\n":
+            end += 2
+        elif body[end : end + 1] == b"\n":
+            end += 1
+        start = end
+        if len(parts) > MAX_PARTS:
+            raise ResourceLimitError(
+                f"The message has more than {MAX_PARTS} parts; smimetui stops reading there."
+            )
+    if not closed and start is not None:
+        parts.append(body[start:])
+    return parts, closed
+
+
+class _Counter:
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def parse_entity(raw: bytes, *, depth: int = 0, _counter: _Counter | None = None) -> Entity:
+    """Parse ``raw`` into an :class:`Entity` tree.  Raises :class:`MimeError` on non-MIME input."""
+    counter = _counter or _Counter()
+    counter.count += 1
+    if counter.count > MAX_PARTS:
+        raise ResourceLimitError(
+            f"The message has more than {MAX_PARTS} parts; smimetui stops reading there."
+        )
+    if depth > MAX_DEPTH:
+        raise ResourceLimitError(
+            f"The message is nested more than {MAX_DEPTH} levels deep; smimetui stops there."
+        )
+    header_bytes, body = split_header_body(raw)
+    headers = _header_parser.parsebytes(header_bytes)
+    defects = [type(d).__name__ for d in headers.defects]
+    content_type = headers.get_content_type()
+    children: tuple[Entity, ...] = ()
+    if content_type.startswith("multipart/"):
+        boundary = headers.get_boundary()
+        if not boundary:
+            defects.append("MultipartWithoutBoundary")
+            content_type = "text/plain"
+        else:
+            parts, closed = split_multipart(body, boundary)
+            if not closed:
+                defects.append("MissingCloseBoundary")
+            children = tuple(
+                parse_entity(part, depth=depth + 1, _counter=counter) for part in parts
+            )
+    return Entity(
+        raw=raw,
+        headers=headers,
+        body=body,
+        content_type=content_type,
+        children=children,
+        defects=tuple(defects),
+    )
+
+
+def parse_message(raw: bytes) -> Entity:
+    """Parse a whole message; raises :class:`MimeError` if it has no header at all."""
+    if not raw.strip():
+        raise MimeError("The file is empty, so there is no message to show.")
+    entity = parse_entity(raw)
+    if not entity.headers.keys():
+        raise MimeError("This is not an e-mail message: it has no header lines.")
+    return entity
+
+
+def canonical_crlf(data: bytes) -> bytes:
+    """Line endings as CRLF, as S/MIME signs text (RFC 8551 §3.1.1)."""
+    if b"\n" not in data:
+        return data
+    return re.sub(rb"\r?\n", b"\r\n", data)
