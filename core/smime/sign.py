@@ -1,0 +1,246 @@
+"""Build CMS SignedData (RFC 5652) for outgoing S/MIME mail.
+
+pyca/cryptography's ``PKCS7SignatureBuilder`` cannot add SMIMEEncryptionKeyPreference or choose
+RSA-PSS, so the structure is assembled with asn1crypto and signed with cryptography primitives.
+Signed attributes: contentType, messageDigest, signingTime, SMIMECapabilities (what we can read,
+so that correspondents pick good algorithms for us) and SMIMEEncryptionKeyPreference (RFC 8551
+§2.5.3: which of our certificates to encrypt to).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from asn1crypto import algos, cms
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
+from smimetui.core.errors import IdentityError
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+
+# What we advertise, most preferred first (RFC 8551 §2.5.2): names are the ones the read path
+# reports in ``SignatureReport.capabilities``.
+CAPABILITY_OIDS: dict[str, str] = {
+    "aes256-gcm": "2.16.840.1.101.3.4.1.46",
+    "aes128-gcm": "2.16.840.1.101.3.4.1.6",
+    "aes256-cbc": "2.16.840.1.101.3.4.1.42",
+    "aes128-cbc": "2.16.840.1.101.3.4.1.2",
+    "rsaes-oaep": "1.2.840.113549.1.1.7",
+}
+OUR_CAPABILITIES: tuple[str, ...] = tuple(CAPABILITY_OIDS)
+
+
+def capability_name(dotted_oid: str) -> str | None:
+    """The capability name for an OID in SMIMECapabilities, None for ones we do not use."""
+    for name, oid in CAPABILITY_OIDS.items():
+        if oid == dotted_oid:
+            return name
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """An unlocked signing identity: key, certificate, chain and the preferred encryption cert."""
+
+    cert: x509.Certificate
+    key: PrivateKey
+    chain: tuple[x509.Certificate, ...] = ()
+    # Our certificate that others should encrypt to (None: the signing cert if it can).
+    encryption_cert: x509.Certificate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignOptions:
+    include_certs: bool = True  # signer certificate and chain travel with the signature
+    rsa_pss: bool = False  # RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys
+    capabilities: tuple[str, ...] = OUR_CAPABILITIES
+
+
+def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _issuer_serial(cert: asn1_x509.Certificate) -> cms.IssuerAndSerialNumber:
+    return cms.IssuerAndSerialNumber({"issuer": cert.issuer, "serial_number": cert.serial_number})
+
+
+def _digest_name(key: PrivateKey) -> str:
+    # RFC 8419: Ed25519 with signed attributes uses SHA-512 for the message digest.
+    return "sha512" if isinstance(key, ed25519.Ed25519PrivateKey) else "sha256"
+
+
+def micalg(key: PrivateKey) -> str:
+    """The ``micalg`` parameter of multipart/signed for this key (RFC 8551 §3.5.3.2)."""
+    return "sha-512" if _digest_name(key) == "sha512" else "sha-256"
+
+
+def _pss_params() -> algos.RSASSAPSSParams:
+    sha256 = algos.DigestAlgorithm({"algorithm": "sha256"})
+    return algos.RSASSAPSSParams(
+        {
+            "hash_algorithm": sha256,
+            "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": sha256},
+            "salt_length": 32,
+            "trailer_field": "trailer_field_bc",
+        }
+    )
+
+
+def _signature_algorithm(key: PrivateKey, rsa_pss: bool) -> algos.SignedDigestAlgorithm:
+    if isinstance(key, rsa.RSAPrivateKey):
+        if rsa_pss:
+            return algos.SignedDigestAlgorithm(
+                {"algorithm": "rsassa_pss", "parameters": _pss_params()}
+            )
+        return algos.SignedDigestAlgorithm({"algorithm": "rsassa_pkcs1v15"})
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"})
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return algos.SignedDigestAlgorithm({"algorithm": "ed25519"})
+    raise IdentityError(
+        f"This key type ({type(key).__name__}) cannot sign S/MIME mail; "
+        "use an RSA, EC (P-256/P-384/P-521) or Ed25519 key."
+    )
+
+
+def _sign(key: PrivateKey, data: bytes, rsa_pss: bool) -> bytes:
+    if isinstance(key, rsa.RSAPrivateKey):
+        pad: padding.AsymmetricPadding = (
+            padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+            if rsa_pss
+            else padding.PKCS1v15()
+        )
+        return key.sign(data, pad, hashes.SHA256())
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+    return key.sign(data)
+
+
+def _capabilities_value(names: Sequence[str]) -> cms.SMIMECapabilites:
+    caps = []
+    for name in names:
+        oid = CAPABILITY_OIDS[name]
+        if name == "rsaes-oaep":
+            sha256 = algos.DigestAlgorithm({"algorithm": "sha256"})
+            params = algos.RSAESOAEPParams(
+                {
+                    "hash_algorithm": sha256,
+                    "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": sha256},
+                }
+            )
+            caps.append({"capability_id": oid, "parameters": params})
+        else:
+            caps.append({"capability_id": oid})
+    return cms.SMIMECapabilites(caps)
+
+
+def _signed_attrs(
+    content: bytes,
+    digest_name: str,
+    signing_time: dt.datetime,
+    capabilities: Sequence[str],
+    encryption_cert: asn1_x509.Certificate | None,
+) -> cms.CMSAttributes:
+    digest = hashlib.new(digest_name, content).digest()
+    when = signing_time.astimezone(dt.UTC).replace(microsecond=0)
+    # RFC 5652 §11.3: UTCTime for 1950..2049, GeneralizedTime otherwise.
+    time_value = {"utc_time": when} if when.year < 2050 else {"general_time": when}
+    attrs: list[dict[str, object]] = [
+        {"type": "content_type", "values": ["data"]},
+        {"type": "signing_time", "values": [cms.Time(time_value)]},
+        {"type": "message_digest", "values": [digest]},
+    ]
+    if capabilities:
+        attrs.append({"type": "smime_capabilities", "values": [_capabilities_value(capabilities)]})
+    if encryption_cert is not None:
+        pref = cms.SMIMEEncryptionKeyPreference(
+            name="issuer_and_serial_number", value=_issuer_serial(encryption_cert)
+        )
+        attrs.append({"type": "encrypt_key_pref", "values": [pref]})
+    return cms.CMSAttributes(attrs)
+
+
+def _can_encrypt(cert: x509.Certificate) -> bool:
+    try:
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return True
+    return bool(ku.key_encipherment or ku.key_agreement)
+
+
+def build_signed_data(
+    content: bytes,
+    signer: SigningKey,
+    *,
+    detached: bool = True,
+    options: SignOptions | None = None,
+    signing_time: dt.datetime | None = None,
+) -> bytes:
+    """DER ContentInfo(SignedData) over ``content`` (already canonical: CRLF line ends).
+
+    ``detached`` leaves the content out (for multipart/signed); otherwise it is embedded
+    (opaque application/pkcs7-mime signed-data).
+    """
+    opts = options or SignOptions()
+    key = signer.key
+    signer_cert = _asn1_cert(signer.cert)
+    enc = signer.encryption_cert
+    if enc is None and _can_encrypt(signer.cert) and not isinstance(key, ed25519.Ed25519PrivateKey):
+        enc = signer.cert
+    enc_asn1 = _asn1_cert(enc) if enc is not None else None
+    digest_name = _digest_name(key)
+    sig_alg = _signature_algorithm(key, opts.rsa_pss and isinstance(key, rsa.RSAPrivateKey))
+    attrs = _signed_attrs(
+        content,
+        digest_name,
+        signing_time or dt.datetime.now(dt.UTC),
+        opts.capabilities,
+        enc_asn1,
+    )
+    # The signature covers the DER of the attributes as a SET OF (tag 0x31), not as [0].
+    signature = _sign(key, attrs.dump(), opts.rsa_pss)
+    signer_info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                name="issuer_and_serial_number", value=_issuer_serial(signer_cert)
+            ),
+            "digest_algorithm": {"algorithm": digest_name},
+            "signed_attrs": attrs,
+            "signature_algorithm": sig_alg,
+            "signature": signature,
+        }
+    )
+    encap: dict[str, object] = {"content_type": "data"}
+    if not detached:
+        encap["content"] = content
+    signed: dict[str, object] = {
+        "version": "v1",
+        "digest_algorithms": [{"algorithm": digest_name}],
+        "encap_content_info": encap,
+        "signer_infos": [signer_info],
+    }
+    if opts.include_certs:
+        certs = [signer_cert]
+        extra = [c for c in signer.chain]
+        if enc is not None and enc is not signer.cert:
+            extra.insert(0, enc)
+        seen = {signer_cert.sha256}
+        for cert in extra:
+            a = _asn1_cert(cert)
+            # Roots are left out: the recipient must already trust them, sending adds nothing.
+            if a.sha256 in seen or (a.self_signed in ("yes", "maybe") and a.ca):
+                continue
+            seen.add(a.sha256)
+            certs.append(a)
+        signed["certificates"] = [
+            cms.CertificateChoices(name="certificate", value=c) for c in certs
+        ]
+    info = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed)})
+    return info.dump()
