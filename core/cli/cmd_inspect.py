@@ -1,0 +1,139 @@
+"""``smimetui inspect FILE.eml``: the security report and the displayed text of one message."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from smimetui.core.cli.context import Context
+from smimetui.core.errors import InputError
+from smimetui.core.smime.report import SecurityReport, SignatureReport
+from smimetui.core.smime.wording import encryption_headline, signature_headline
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "inspect",
+        help="verify and decrypt a message file and explain what it proves",
+        description="Print the security report and the displayed text of a message. Exit 0 "
+        "whenever a report was produced, whatever the verdict.",
+    )
+    p.add_argument("file", help="the message (.eml), or - for standard input")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_key_options(p)
+    p.set_defaults(handler=run)
+
+
+def add_key_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that reads a message (inspect, show)."""
+    p.add_argument("--passphrase-file", metavar="F", help="passphrase of your digital IDs")
+    p.add_argument(
+        "--at",
+        metavar="ISO8601",
+        type=parse_moment,
+        help="validate certificates as of this time (for archived mail); default: now",
+    )
+    p.add_argument(
+        "--fetch-revocation",
+        action="store_true",
+        help="check revocation online (CRL/OCSP); off by default",
+    )
+
+
+def parse_moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 time such as 2026-01-31T12:00:00Z"
+        ) from err
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def read_input(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    path = Path(name)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as err:
+        raise InputError(f"{name}: no such file.") from err
+    except IsADirectoryError as err:
+        raise InputError(f"{name} is a folder, not a message file.") from err
+    except OSError as err:
+        raise InputError(f"{name} could not be read: {err.strerror}.") from err
+
+
+def inspect_bytes(raw: bytes, args: argparse.Namespace, ctx: Context) -> SecurityReport:
+    from smimetui.core.smime.inspect import InspectContext, inspect_message
+    from smimetui.core.smime.keycandidates import keystore_candidates
+
+    keys = keystore_candidates(ctx.home, getattr(args, "passphrase_file", None))
+    inspect_ctx = InspectContext.from_home(
+        ctx.home,
+        keys=keys,
+        moment=getattr(args, "at", None),
+        fetch_revocation=getattr(args, "fetch_revocation", False),
+    )
+    return inspect_message(raw, inspect_ctx)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    report = inspect_bytes(read_input(args.file), args, ctx)
+    print_report(report, ctx, as_json=args.json)
+    return 0
+
+
+def print_report(report: SecurityReport, ctx: Context, *, as_json: bool) -> None:
+    if as_json:
+        ctx.print_json(report.to_json())
+        return
+    for line in report_lines(report):
+        ctx.out(line)
+    ctx.out("")
+    ctx.out(report.text)
+
+
+def _signature_lines(sig: SignatureReport) -> list[str]:
+    lines = [f"Signature: {signature_headline(sig)}"]
+    if sig.signer is not None:
+        addrs = ", ".join(sig.signer.email) or "no address"
+        lines.append(f"  Signer:    {sig.signer.display_name} <{addrs}>")
+        lines.append(f"  Matches From: {'yes' if sig.from_match else 'NO'}")
+    lines.append(f"  Chain:     {sig.chain.value}")
+    for link in sig.chain_path:
+        lines.append(f"    - {link.cert.display_name}: {link.status}")
+    lines.append(f"  Covers:    {'the whole message' if sig.covers.value == 'whole' else 'part'}")
+    if sig.digest_algorithm or sig.signature_algorithm:
+        lines.append(f"  Algorithm: {sig.digest_algorithm} with {sig.signature_algorithm}")
+    if sig.signing_time:
+        lines.append(f"  Signed at: {sig.signing_time.isoformat()}")
+    lines.extend(f"  Problem:   {p}" for p in sig.problems)
+    lines.extend(f"  Note:      {n}" for n in sig.notes)
+    return lines
+
+
+def report_lines(report: SecurityReport) -> list[str]:
+    lines = [f"From:      {report.from_display or report.from_addr}"]
+    lines.append(f"Subject:   {report.subject}")
+    if report.date:
+        lines.append(f"Date:      {report.date}")
+    if report.validated_at is not None:
+        lines.append(f"Validated as of {report.validated_at.isoformat()} (not now), as asked.")
+    if report.encryption is not None:
+        enc = report.encryption
+        signed = report.signature is not None and not report.signature.over_ciphertext
+        lines.append(f"Encryption: {encryption_headline(enc, signed)}")
+        if enc.recipients:
+            lines.append(f"  For:       {'; '.join(enc.recipients)}")
+        lines.extend(f"  Problem:   {p}" for p in enc.problems)
+    if report.signature is not None:
+        lines.extend(_signature_lines(report.signature))
+    elif report.encryption is None:
+        lines.append("Signature: none (this message is not signed)")
+    for att in report.attachments:
+        lines.append(f"Attachment: {att.filename} ({att.content_type}, {att.size} bytes)")
+    lines.extend(f"Problem:   {p}" for p in report.problems)
+    return lines

@@ -1,0 +1,430 @@
+"""The read path: from the original bytes of a message to a :class:`SecurityReport`.
+
+Security layers are peeled only at the root of the message: a ``multipart/signed`` or an
+``application/pkcs7-mime`` that *is* the message (or is what the previous layer unwrapped to).
+Such a signature covers the whole displayed message.  A signed part deeper inside is a partial
+signature; an encrypted part deeper inside is never decrypted automatically (EFAIL).  Every
+string in the report is sanitised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses
+
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+
+from smimetui.core.errors import (
+    CmsError,
+    DecryptionError,
+    KeyUnlockError,
+    NoKeyError,
+    ResourceLimitError,
+    SmimeTuiError,
+)
+from smimetui.core.home import Home
+from smimetui.core.sanitize import clean_line
+from smimetui.core.smime.bodytext import PKCS7_MIME, BodyCollector
+from smimetui.core.smime.envelope import KeyCandidate, decrypt_envelope, describe_envelope
+from smimetui.core.smime.mimewalk import Entity, canonical_crlf, parse_entity, parse_message
+from smimetui.core.smime.report import (
+    CertInfo,
+    Coverage,
+    EncryptionReport,
+    EncryptionStatus,
+    SecurityReport,
+    SignatureReport,
+    SignatureVerdict,
+)
+from smimetui.core.smime.sigreport import evaluate_signature
+from smimetui.core.smime.trust import ChainValidator, TrustStore
+
+MAX_LAYERS = 6
+
+
+@dataclass(slots=True)
+class InspectContext:
+    """What the read path needs besides the message: trust, keys, and the moment of validation."""
+
+    validator: ChainValidator
+    keys: Sequence[KeyCandidate] = ()
+    moment: datetime | None = None  # validate chains as of this time (forensics); None = now
+    extra_certs: Sequence[asn1_x509.Certificate] = ()  # e.g. certificates from contacts
+
+    @classmethod
+    def from_home(
+        cls,
+        home: Home,
+        *,
+        keys: Sequence[KeyCandidate] = (),
+        moment: datetime | None = None,
+        fetch_revocation: bool = False,
+    ) -> InspectContext:
+        validator = ChainValidator(TrustStore(home), fetch_revocation=fetch_revocation)
+        return cls(validator=validator, keys=keys, moment=moment)
+
+
+@dataclass(slots=True)
+class _State:
+    ctx: InspectContext
+    from_values: list[str]
+    signatures: list[SignatureReport] = field(default_factory=list)  # root layers, outer first
+    encryption: EncryptionReport | None = None
+    partial: list[SignatureReport] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    certificates: list[CertInfo] = field(default_factory=list)
+    inside_encryption: bool = False
+
+
+def _smime_kind(entity: Entity) -> str | None:
+    """'signed', 'enveloped', 'certs-only', 'compressed' for a root S/MIME entity, else None."""
+    ctype = entity.content_type
+    if ctype == "multipart/signed":
+        return "multipart-signed"
+    filename = (entity.filename or "").lower()
+    is_p7m = ctype == "application/octet-stream" and filename.endswith(".p7m")
+    if ctype not in PKCS7_MIME and not is_p7m:
+        return None
+    smime_type = (entity.param("smime-type") or "").lower()
+    if smime_type in ("enveloped-data", "authenveloped-data"):
+        return "enveloped"
+    if smime_type in ("signed-data", "certs-only", "compressed-data"):
+        return {"signed-data": "signed", "certs-only": "certs-only"}.get(smime_type, "compressed")
+    return _sniff(entity.decoded())
+
+
+def _sniff(der: bytes) -> str:
+    try:
+        info = cms.ContentInfo.load(der)
+        ctype = info["content_type"].dotted
+    except Exception:
+        return "signed"  # let the verifier explain what is wrong with it
+    if ctype in ("1.2.840.113549.1.7.3", "1.2.840.113549.1.9.16.1.23"):
+        return "enveloped"
+    if ctype == "1.2.840.113549.1.9.16.1.9":
+        return "compressed"
+    return "signed"
+
+
+def _text_of(entity: Entity) -> str:
+    collector = BodyCollector()
+    collector.collect(entity)
+    return collector.text
+
+
+def _peel(entity: Entity, state: _State) -> Entity | None:
+    """Remove root security layers; returns the content entity, or None if nothing is shown."""
+    for _ in range(MAX_LAYERS):
+        kind = _smime_kind(entity)
+        if kind is None:
+            return entity
+        if kind == "multipart-signed":
+            entity = _peel_multipart_signed(entity, state)
+        elif kind == "signed":
+            next_entity = _peel_opaque_signed(entity, state)
+            if next_entity is None:
+                return None
+            entity = next_entity
+        elif kind == "enveloped":
+            next_entity = _peel_enveloped(entity, state)
+            if next_entity is None:
+                return None
+            entity = next_entity
+        elif kind == "certs-only":
+            _collect_certs_only(entity, state)
+            return None
+        else:
+            state.problems.append(
+                "This message uses compressed S/MIME, which smimetui does not open "
+                "(compressed data could be a decompression bomb)."
+            )
+            return None
+    raise ResourceLimitError(
+        f"The message is wrapped in more than {MAX_LAYERS} S/MIME layers; smimetui stops there."
+    )
+
+
+def _is_ciphertext(entity: Entity) -> bool:
+    return _smime_kind(entity) == "enveloped"
+
+
+def _peel_multipart_signed(entity: Entity, state: _State) -> Entity:
+    if len(entity.children) != 2:
+        content = entity.children[0] if entity.children else entity
+        state.signatures.append(
+            _malformed_signed(f"it has {len(entity.children)} parts instead of 2")
+        )
+        return content if content is not entity else _empty_entity()
+    content, signature = entity.children
+    over_ciphertext = _is_ciphertext(content)
+    state.signatures.append(
+        evaluate_signature(
+            signature.decoded(),
+            detached=canonical_crlf(content.raw),
+            from_values=state.from_values,
+            validator=state.ctx.validator,
+            covers=Coverage.PARTIAL if over_ciphertext else Coverage.WHOLE,
+            over_ciphertext=over_ciphertext,
+            extra_certs=state.ctx.extra_certs,
+            moment=state.ctx.moment,
+        )
+    )
+    return content
+
+
+def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
+    from smimetui.core.smime.signeddata import load_signed_data
+
+    der = entity.decoded()
+    try:
+        signed = load_signed_data(der)
+        econtent = signed["encap_content_info"]["content"]
+        inner_bytes = econtent.native if econtent.native is not None else None
+    except (CmsError, ValueError, TypeError) as err:
+        reason = err.one_line() if isinstance(err, SmimeTuiError) else "it is malformed"
+        state.signatures.append(_malformed_signed(reason))
+        return None
+    if inner_bytes is None:
+        state.signatures.append(_malformed_signed("it carries no content"))
+        return None
+    inner = parse_entity(inner_bytes)
+    over_ciphertext = _is_ciphertext(inner)
+    state.signatures.append(
+        evaluate_signature(
+            der,
+            detached=None,
+            from_values=state.from_values,
+            validator=state.ctx.validator,
+            covers=Coverage.PARTIAL if over_ciphertext else Coverage.WHOLE,
+            over_ciphertext=over_ciphertext,
+            extra_certs=state.ctx.extra_certs,
+            moment=state.ctx.moment,
+        )
+    )
+    return inner
+
+
+def _malformed_signed(reason: str) -> SignatureReport:
+    from smimetui.core.smime.sigreport import _error
+
+    return _error(Coverage.WHOLE, f"The signature could not be read: {reason}.")
+
+
+def _empty_entity() -> Entity:
+    return parse_entity(b"Content-Type: text/plain\r\n\r\n")
+
+
+def _peel_enveloped(entity: Entity, state: _State) -> Entity | None:
+    der = entity.decoded()
+    try:
+        info = describe_envelope(der)
+    except CmsError as err:
+        state.encryption = EncryptionReport(
+            status=EncryptionStatus.ERROR,
+            algorithm="unknown",
+            authenticated=False,
+            problems=(f"The encrypted message could not be read: {err.one_line()}",),
+        )
+        return None
+    recipients = tuple(r.describe() for r in info.recipients)
+    base = {
+        "algorithm": info.algorithm,
+        "authenticated": info.authenticated,
+        "recipients": recipients,
+        "key_management": ", ".join(dict.fromkeys(r.key_management for r in info.recipients)),
+    }
+    try:
+        outcome = decrypt_envelope(der, state.ctx.keys)
+    except NoKeyError as err:
+        state.encryption = EncryptionReport(
+            status=EncryptionStatus.NO_KEY, problems=(err.one_line(),), **base
+        )
+        return None
+    except (DecryptionError, KeyUnlockError, CmsError) as err:
+        state.encryption = EncryptionReport(
+            status=EncryptionStatus.ERROR, problems=(err.one_line(),), **base
+        )
+        return None
+    state.encryption = EncryptionReport(
+        status=EncryptionStatus.DECRYPTED,
+        problems=tuple(outcome.problems),
+        decrypted_with=CertInfo.from_der(_cert_der(outcome.used_cert)),
+        **base,
+    )
+    state.inside_encryption = True
+    return parse_entity(outcome.content)
+
+
+def _cert_der(cert: object) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return cert.public_bytes(Encoding.DER)  # type: ignore[attr-defined]
+
+
+def _collect_certs_only(entity: Entity, state: _State) -> None:
+    from smimetui.core.smime.signeddata import load_signed_data
+
+    try:
+        signed = load_signed_data(entity.decoded())
+        certs = [c.chosen for c in signed["certificates"] or () if c.name == "certificate"]
+        state.certificates.extend(CertInfo.from_asn1(c) for c in certs)
+    except (CmsError, ValueError, TypeError):
+        state.problems.append("The certificates in this message could not be read.")
+
+
+def _header_text(value: object) -> str:
+    if value is None:
+        return ""
+    try:
+        text = str(make_header(decode_header(str(value))))
+    except Exception:
+        text = str(value)
+    return clean_line(text)
+
+
+def _from_parts(headers: Message) -> tuple[str, str]:
+    values = headers.get_all("from") or []
+    display = _header_text(values[0]) if values else ""
+    pairs = getaddresses([str(v) for v in values])
+    addr = clean_line(pairs[0][1], max_length=320) if pairs else ""
+    return addr, display
+
+
+def _protected(content: Entity) -> bool:
+    return content.param("hp") in ("cipher", "clear") and content.headers.get("from") is not None
+
+
+def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
+    """Build the security report for ``raw``.  Raises InputError only for unreadable input."""
+    root = parse_message(raw)
+    state = _State(ctx=ctx, from_values=[str(v) for v in root.headers.get_all("from") or []])
+    content = _peel(root, state)
+    headers = root.headers
+    protected = False
+    if content is not None and _protected(content):
+        headers, protected = content.headers, True
+        state.from_values = [str(v) for v in headers.get_all("from") or []]
+    collector = BodyCollector(on_signed=lambda e, c: _partial_signature(e, c, state))
+    if content is not None:
+        collector.signed = bool(state.signatures)
+        collector.collect(content)
+    if state.certificates and content is None:
+        collector.add_text(
+            "This message carries certificates only:\n"
+            + "\n".join(f"  {c.display_name} <{', '.join(c.email)}>" for c in state.certificates)
+        )
+    signature = _primary_signature(state, collector.text)
+    encryption = _finish_encryption(state, signature)
+    from_addr, from_display = _from_parts(headers)
+    problems = list(state.problems) + collector.problems
+    problems.extend(_defect_problems(root))
+    carried = list(state.certificates)
+    if signature is not None:
+        carried.extend(c for c in signature.certificates if c not in carried)
+    return SecurityReport(
+        from_addr=from_addr,
+        from_display=from_display,
+        subject=_header_text(headers.get("subject")),
+        text=collector.text,
+        signature=signature,
+        encryption=encryption,
+        problems=tuple(dict.fromkeys(problems)),
+        to=_header_text(headers.get("to")),
+        cc=_header_text(headers.get("cc")),
+        date=_header_text(headers.get("date") or root.headers.get("date")),
+        attachments=tuple(collector.attachments),
+        validated_at=ctx.moment,
+        headers_protected=protected,
+        was_html=collector.was_html,
+        segments=tuple(collector.segments),
+        certificates=tuple(carried),
+        message_id=_header_text(root.headers.get("message-id")),
+        in_reply_to=_header_text(headers.get("in-reply-to") or root.headers.get("in-reply-to")),
+        references=_header_text(headers.get("references") or root.headers.get("references")),
+        reply_to=_header_text(headers.get("reply-to")),
+    )
+
+
+def _partial_signature(entity: Entity, collector: BodyCollector, state: _State) -> None:
+    """A multipart/signed below the root: its text is a signed segment, the signature partial."""
+    if len(entity.children) != 2 or collector.signed:
+        # inside a whole-message signature nested signatures add nothing; malformed: show as is
+        for child in entity.children[:1]:
+            collector.collect(child)
+        return
+    content, signature = entity.children
+    before = len(collector.segments)
+    collector.signed = True
+    collector.collect(content)
+    collector.signed = False
+    signed_text = "".join(s.text for s in collector.segments[before:] if s.signed)
+    state.partial.append(
+        evaluate_signature(
+            signature.decoded(),
+            detached=canonical_crlf(content.raw),
+            from_values=state.from_values,
+            validator=state.ctx.validator,
+            covers=Coverage.PARTIAL,
+            signed_text=signed_text,
+            extra_certs=state.ctx.extra_certs,
+            moment=state.ctx.moment,
+        )
+    )
+
+
+def _primary_signature(state: _State, text: str) -> SignatureReport | None:
+    """The signature that speaks about the displayed text; the others add their problems."""
+    layers = state.signatures
+    inner = [s for s in layers if not s.over_ciphertext]
+    if inner:
+        chosen = inner[-1]  # the innermost: it covers the plaintext the user reads
+        primary = replace(chosen, signed_text=text)
+    elif layers:
+        chosen = primary = layers[-1]
+    elif state.partial:
+        chosen = primary = state.partial[0]
+    else:
+        return None
+    extra: list[str] = []
+    for other in layers + state.partial:
+        if other is chosen:
+            continue
+        if other.verdict is not SignatureVerdict.GOOD or other.problems:
+            who = other.signer.email[0] if other.signer and other.signer.email else "a signer"
+            extra.extend(f"Another signature (by {who}): {p}" for p in other.problems[:2])
+    if len(state.partial) > 1 or (state.partial and layers):
+        extra.append("This message has several separately signed parts; only one is shown.")
+    if extra:
+        primary = replace(primary, problems=tuple(dict.fromkeys(primary.problems + tuple(extra))))
+    return primary
+
+
+def _finish_encryption(state: _State, signature: SignatureReport | None) -> EncryptionReport | None:
+    enc = state.encryption
+    if enc is None or enc.status is not EncryptionStatus.DECRYPTED or enc.authenticated:
+        return enc
+    signed_inside = signature is not None and not signature.over_ciphertext
+    if signed_inside:
+        return enc
+    return replace(
+        enc,
+        problems=enc.problems
+        + (
+            f"Encrypted with {enc.algorithm}, which does not protect against changes, and not "
+            "signed inside: the text could have been altered on the way.",
+        ),
+    )
+
+
+def _defect_problems(root: Entity) -> list[str]:
+    defects = set(root.defects)
+    for child in root.children:
+        defects.update(child.defects)
+    if "MissingCloseBoundary" in defects:
+        return ["The message structure is damaged (a part is not closed); some of it may be lost."]
+    return []

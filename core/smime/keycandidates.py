@@ -1,0 +1,47 @@
+"""Decryption key candidates: the user's digital IDs, unlocked lazily, or keys already in memory.
+
+Only the candidate whose certificate matches a recipient is unlocked, so a user with several IDs
+is asked for one passphrase, and an unlocked key is kept for the life of the candidate (unlocking
+runs a deliberately slow KDF).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+
+from smimetui.core.home import Home
+from smimetui.core.smime.envelope import KeyCandidate
+from smimetui.core.smime.pki import PrivateKey
+
+
+@dataclass(frozen=True, slots=True)
+class StaticKeyCandidate:
+    """A key that is already unlocked (tests, benchmarks, the demo's generator)."""
+
+    cert: x509.Certificate
+    key: PrivateKey
+
+    def private_key(self) -> PrivateKey:
+        return self.key
+
+
+def keystore_candidates(
+    home: Home, passphrase_file: str | Path | None = None
+) -> list[KeyCandidate]:
+    """Every digital ID in ``home`` (old ones too: they still decrypt old mail)."""
+    from smimetui.core.smime.keystore import Keystore
+    from smimetui.core.smime.passphrase import (
+        ChainedPassphrases,
+        FilePassphrase,
+        KeyringPassphrase,
+        PromptPassphrase,
+    )
+
+    if not home.keystore_dir.exists():
+        return []
+    sources = [FilePassphrase(Path(passphrase_file))] if passphrase_file else []
+    sources += [KeyringPassphrase(), PromptPassphrase()]
+    return list(Keystore(home).candidates(ChainedPassphrases(*sources)))

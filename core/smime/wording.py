@@ -1,0 +1,113 @@
+"""The security state in words: one headline per report, shared by the CLI and the TUI.
+
+A state always has an icon and a word, never colour alone.  ``Tone`` is what the UI maps to
+success / warning / error styling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from smimetui.core.smime.report import (
+    ChainStatus,
+    Coverage,
+    EncryptionReport,
+    EncryptionStatus,
+    SecurityReport,
+    SignatureReport,
+    SignatureVerdict,
+)
+
+
+class Tone(Enum):
+    GOOD = "good"
+    WARNING = "warning"
+    BAD = "bad"
+    NEUTRAL = "neutral"
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    icon: str
+    word: str  # one word that carries the state without the icon: "Verified", "Untrusted", ...
+    sentence: str
+    tone: Tone
+
+    def __str__(self) -> str:
+        return f"{self.icon} {self.word}: {self.sentence}"
+
+
+_CHAIN_WORDS = {
+    ChainStatus.UNTRUSTED: "the certificate comes from an authority you have not trusted",
+    ChainStatus.EXPIRED: "the signer's certificate has expired",
+    ChainStatus.NOT_YET_VALID: "the signer's certificate is not valid yet",
+    ChainStatus.REVOKED: "the signer's certificate has been revoked",
+    ChainStatus.WRONG_USAGE: "the signer's certificate is not meant for e-mail",
+    ChainStatus.INVALID: "the signer's certificate chain is invalid",
+}
+
+
+def signer_name(sig: SignatureReport) -> str:
+    if sig.signer is None:
+        return "an unknown signer"
+    return sig.signer.email[0] if sig.signer.email else sig.signer.display_name
+
+
+def signature_headline(sig: SignatureReport) -> Headline:
+    who = signer_name(sig)
+    if sig.verdict is SignatureVerdict.BAD:
+        return Headline(
+            "✗", "Invalid", "Invalid signature: the message was altered after signing.", Tone.BAD
+        )
+    if sig.verdict is SignatureVerdict.ERROR:
+        reason = sig.problems[0] if sig.problems else "it could not be checked."
+        return Headline("✗", "Unverifiable", f"Signature could not be checked: {reason}", Tone.BAD)
+    if sig.is_trustworthy:
+        return Headline("✓", "Verified", f"Signed by {who} — verified.", Tone.GOOD)
+    if sig.chain is not ChainStatus.TRUSTED:
+        reason = _CHAIN_WORDS.get(sig.chain, "the chain is not trusted")
+        return Headline(
+            "⚠", "Untrusted", f"Signed by {who}, but not trusted: {reason}.", Tone.WARNING
+        )
+    if not sig.from_match:
+        return Headline(
+            "⚠", "Mismatch", f"Signed by {who}, who is not the sender shown in From.", Tone.WARNING
+        )
+    if sig.covers is Coverage.PARTIAL:
+        return Headline(
+            "⚠", "Partial", f"Only part of this message is signed (by {who}).", Tone.WARNING
+        )
+    reason = sig.problems[0] if sig.problems else "see the problems below."
+    return Headline("⚠", "Caution", f"Signed by {who}, with a problem: {reason}", Tone.WARNING)
+
+
+def encryption_headline(enc: EncryptionReport, signed: bool) -> Headline:
+    if enc.status is EncryptionStatus.NO_KEY:
+        return Headline(
+            "🔒",
+            "Locked",
+            "Encrypted for someone else: none of your digital IDs can open it.",
+            Tone.WARNING,
+        )
+    if enc.status is EncryptionStatus.ERROR:
+        reason = enc.problems[0] if enc.problems else "it could not be decrypted."
+        return Headline("✗", "Undecryptable", f"Decryption failed: {reason}", Tone.BAD)
+    integrity = "authenticated" if enc.authenticated else "not integrity-protected"
+    if signed:
+        return Headline(
+            "🔓", "Decrypted", f"Encrypted with {enc.algorithm} ({integrity}).", Tone.GOOD
+        )
+    tone = Tone.NEUTRAL if enc.authenticated else Tone.WARNING
+    return Headline(
+        "🔓", "Encrypted", f"Encrypted, not signed ({enc.algorithm}, {integrity}).", tone
+    )
+
+
+def report_headline(report: SecurityReport) -> Headline:
+    """The one line that sums a message up (list badge tooltips, the CLI's first line)."""
+    if report.signature is not None:
+        return signature_headline(report.signature)
+    if report.encryption is not None:
+        return encryption_headline(report.encryption, signed=False)
+    return Headline("·", "Unsigned", "Not signed, not encrypted.", Tone.NEUTRAL)
