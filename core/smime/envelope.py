@@ -160,7 +160,7 @@ class _Recipient:
         if self.agreement is not None:
             if not isinstance(key, ec.EllipticCurvePrivateKey):
                 raise DecryptionError(DECRYPT_FAILED)
-            return self.agreement.unwrap(key, self.encrypted_key)
+            return bytes(self.agreement.unwrap(key, self.encrypted_key))
         if not isinstance(key, rsa.RSAPrivateKey):
             raise DecryptionError(DECRYPT_FAILED)
         pad = self.oaep if self.oaep is not None else padding.PKCS1v15()
@@ -386,12 +386,11 @@ def _decrypt_content(env: _Envelope, content_key: bytes) -> bytes:
         icv = int(env.params["aes_icvlen"].native)
         if icv != len(env.mac):
             raise CmsError("The AES-GCM tag of this message does not have the announced length.")
-        return decrypt_gcm(
-            content_key, env.params["aes_nonce"].native, env.ciphertext, env.mac, env.aad
-        )
+        nonce = env.params["aes_nonce"].native
+        return bytes(decrypt_gcm(content_key, nonce, env.ciphertext, env.mac, env.aad))
     if not isinstance(env.params, bytes):
         raise CmsError(f"The {cipher.display} parameters of this message are malformed.")
-    return decrypt_cbc(cipher, content_key, env.params, env.ciphertext)
+    return bytes(decrypt_cbc(cipher, content_key, env.params, env.ciphertext))
 
 
 def _name_recipients(rids: Sequence[RecipientId], known: Sequence[x509.Certificate]) -> str:
