@@ -1,0 +1,308 @@
+"""Turn a message the user wrote into the S/MIME message that goes out.
+
+* The body becomes the Cryptographic Payload: 7-bit safe (8-bit text re-encoded as
+  quoted-printable, other 8-bit parts as base64) with canonical CRLF line ends, because a
+  signature is over exact bytes and mail transport may rewrite anything else.
+* Header protection (RFC 9788): the real From/To/Cc/Subject/Date/Message-ID (every non-structural
+  field except Bcc) travel inside the payload, whose Content-Type carries ``hp="clear"`` (signed
+  only) or ``hp="cipher"`` (encrypted). Encrypted mail shows ``Subject: [...]`` outside and the
+  payload lists what the outside showed in ``HP-Outer`` fields.
+* Sign, then encrypt when both are on; Bcc never appears in any header.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import quopri
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.generator import BytesGenerator
+from email.header import Header
+from email.message import Message
+from email.utils import formataddr, formatdate, getaddresses, make_msgid
+from io import BytesIO
+
+from smimetui.core.errors import MimeError
+from smimetui.core.smime.encrypt import EncryptionChoice, Preference, Recipient, encrypt
+from smimetui.core.smime.sign import SigningKey, SignOptions, build_signed_data, micalg
+
+CRLF = b"\r\n"
+OBSCURED_SUBJECT = "[...]"
+# Fields that describe the MIME structure or the transport: never copied into the payload.
+_STRUCTURAL = ("content-", "mime-version")
+_TRACE = {"received", "return-path", "dkim-signature", "authentication-results", "delivered-to"}
+_HIDDEN = {"bcc", "resent-bcc"}
+# RFC 9788 hcp_baseline: these are left out of the outside of encrypted mail.
+_REMOVED_WHEN_ENCRYPTED = {"keywords", "comments"}
+_GEN_POLICY = email_policy.compat32.clone(linesep="\r\n", max_line_length=78)
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderField:
+    name: str
+    raw: bytes  # everything after the colon, continuation lines joined with CRLF
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+    def line(self) -> bytes:
+        return self.name.encode("ascii") + b":" + self.raw + CRLF
+
+    @property
+    def text(self) -> str:
+        return self.raw.decode("utf-8", "replace").replace("\r\n", "").strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A message as the user wrote it: header fields in order and the MIME body."""
+
+    fields: tuple[HeaderField, ...]
+    message: Message  # parsed (compat32) for re-encoding the body
+
+    def values(self, name: str) -> list[str]:
+        return [f.text for f in self.fields if f.key == name.lower()]
+
+    def addresses(self, *names: str) -> list[str]:
+        pairs = getaddresses([v for n in names for v in self.values(n)])
+        return [addr for _, addr in pairs if addr]
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeOptions:
+    sign: bool = True
+    encrypt: bool = False
+    opaque: bool = False  # application/pkcs7-mime signed-data instead of multipart/signed
+    protect_headers: bool = True
+    sign_options: SignOptions = field(default_factory=SignOptions)
+    preference: Preference = Preference.AUTO
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    data: bytes  # the message, ready to send (CRLF line ends)
+    signed: bool
+    encryption: EncryptionChoice | None
+    envelope_to: tuple[str, ...]  # every To/Cc/Bcc address, for SMTP RCPT TO
+
+
+def _normalise(raw: bytes) -> bytes:
+    return re.sub(rb"\r?\n|\r", b"\r\n", raw)
+
+
+def parse_draft(raw: bytes) -> Draft:
+    """Split ``raw`` into header fields (kept byte for byte) and a parsed body."""
+    data = _normalise(raw)
+    head = data.partition(b"\r\n\r\n")[0]
+    fields: list[HeaderField] = []
+    for line in head.split(CRLF):
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t") and fields:
+            last = fields[-1]
+            fields[-1] = HeaderField(last.name, last.raw + CRLF + line)
+            continue
+        name, colon, value = line.partition(b":")
+        if not colon or not re.fullmatch(rb"[!-9;-~]+", name):
+            raise MimeError(
+                "The message to send has a malformed header line; "
+                "check that it starts with headers such as From: and To:, then an empty line."
+            )
+        fields.append(HeaderField(name.decode("ascii"), value))
+    if not any(f.key == "from" for f in fields):
+        raise MimeError("The message to send has no From: header, so there is no sender.")
+    return Draft(tuple(fields), email.message_from_bytes(data, policy=email_policy.compat32))
+
+
+def _needs_qp(text: bytes) -> bool:
+    lines = text.split(b"\n")
+    return any(
+        len(line) > 998 or line.startswith(b"From ") or line.rstrip(b"\r") != line.rstrip()
+        for line in lines
+    )
+
+
+def _seven_bit(part: Message) -> None:
+    """Re-encode a leaf whose body would not survive 7-bit transport unchanged."""
+    cte = str(part.get("Content-Transfer-Encoding", "7bit")).strip().lower()
+    if cte in ("base64", "quoted-printable"):
+        return
+    body = part.get_payload(decode=True)
+    if not isinstance(body, bytes):
+        return
+    eight_bit = any(b > 127 for b in body) or b"\0" in body
+    is_text = part.get_content_maintype() == "text"
+    if not eight_bit and not (is_text and _needs_qp(body)):
+        return
+    del part["Content-Transfer-Encoding"]
+    if is_text:
+        if part.get_param("charset") is None:
+            part.set_param("charset", "utf-8")
+        encoded = quopri.encodestring(body.replace(b"\r\n", b"\n"), quotetabs=False)
+        # "From " at a line start gets mangled by mbox-style transports (RFC 2045 §6.7).
+        encoded = re.sub(rb"(?m)^From ", b"=46rom ", encoded)
+        part.set_payload(encoded.decode("ascii"))
+        part["Content-Transfer-Encoding"] = "quoted-printable"
+    else:
+        part.set_payload(body)
+        email.encoders.encode_base64(part)
+
+
+def _payload_entity(draft: Draft, header_lines: Sequence[bytes], hp: str | None) -> bytes:
+    """The Cryptographic Payload: protected header lines, then the re-encoded MIME body."""
+    msg = email.message_from_bytes(draft.message.as_bytes(policy=_GEN_POLICY))
+    for name in list(dict.fromkeys(k.lower() for k in msg)):
+        if not name.startswith("content-"):
+            del msg[name]
+    if msg.get("Content-Type") is None:
+        msg["Content-Type"] = "text/plain"
+    for part in msg.walk():
+        if not part.is_multipart():
+            _seven_bit(part)
+    if hp is not None:
+        msg.set_param("hp", hp)
+    out = BytesIO()
+    BytesGenerator(out, mangle_from_=False, policy=_GEN_POLICY).flatten(msg)
+    return b"".join(header_lines) + _normalise(out.getvalue())
+
+
+def _base64_lines(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", CRLF)
+
+
+def _pkcs7_mime(der: bytes, smime_type: str) -> bytes:
+    return (
+        b"Content-Type: application/pkcs7-mime; smime-type="
+        + smime_type.encode()
+        + b'; name="smime.p7m"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n"
+        b'Content-Disposition: attachment; filename="smime.p7m"\r\n\r\n' + _base64_lines(der)
+    )
+
+
+def _multipart_signed(payload: bytes, signer: SigningKey, options: SignOptions) -> bytes:
+    boundary = "----smimetui-" + secrets.token_hex(12)
+    while boundary.encode() in payload:
+        boundary = "----smimetui-" + secrets.token_hex(12)
+    b = boundary.encode()
+    signature = build_signed_data(payload, signer, detached=True, options=options)
+    return (
+        b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; '
+        b"micalg=" + micalg(signer.key).encode() + b";\r\n"
+        b' boundary="' + b + b'"\r\n\r\n'
+        b"This is a cryptographically signed message in MIME format.\r\n\r\n"
+        b"--" + b + CRLF + payload + CRLF + b"--" + b + CRLF + b"Content-Type: "
+        b'application/pkcs7-signature; name="smime.p7s"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n"
+        b'Content-Disposition: attachment; filename="smime.p7s"\r\n\r\n'
+        + _base64_lines(signature)
+        + CRLF
+        + b"--"
+        + b
+        + b"--"
+        + CRLF
+    )
+
+
+_ADDRESS_FIELDS = {"from", "to", "cc", "bcc", "reply-to", "sender"}
+
+
+def _ascii_field(f: HeaderField) -> HeaderField:
+    """RFC 2047-encode a field the user wrote with raw 8-bit text (not every server takes it)."""
+    if f.raw.isascii():
+        return f
+    text = f.text
+    if f.key in _ADDRESS_FIELDS:
+        pairs = getaddresses([text])
+        return HeaderField(f.name, b" " + ", ".join(formataddr(p, "utf-8") for p in pairs).encode())
+    encoded = Header(text, "utf-8", header_name=f.name).encode(linesep="\r\n")
+    return HeaderField(f.name, b" " + encoded.encode("ascii"))
+
+
+def _complete(draft: Draft) -> Draft:
+    """Add Date and Message-ID when the user left them out: a sent message needs both."""
+    draft = Draft(tuple(_ascii_field(f) for f in draft.fields), draft.message)
+    extra: list[HeaderField] = []
+    if not draft.values("date"):
+        extra.append(HeaderField("Date", b" " + formatdate(usegmt=True).encode()))
+    if not draft.values("message-id"):
+        sender = (draft.addresses("from") or ["localhost"])[0]
+        domain = sender.rpartition("@")[2] or "localhost"
+        extra.append(HeaderField("Message-ID", b" " + make_msgid(domain=domain).encode()))
+    return Draft(draft.fields + tuple(extra), draft.message) if extra else draft
+
+
+def _outer_fields(draft: Draft, encrypted: bool) -> list[HeaderField]:
+    outer: list[HeaderField] = []
+    for f in draft.fields:
+        if f.key.startswith(_STRUCTURAL) or f.key in _HIDDEN:
+            continue
+        if encrypted and f.key in _REMOVED_WHEN_ENCRYPTED:
+            continue
+        if encrypted and f.key == "subject":
+            f = HeaderField(f.name, b" " + OBSCURED_SUBJECT.encode())
+        outer.append(f)
+    return outer
+
+
+def _protected_lines(draft: Draft, outer: Sequence[HeaderField], encrypted: bool) -> list[bytes]:
+    lines = [
+        f.line()
+        for f in draft.fields
+        if not f.key.startswith(_STRUCTURAL) and f.key not in _HIDDEN | _TRACE
+    ]
+    if encrypted:
+        # RFC 9788 §2.2: what the outside showed, so a reader can tell what was obscured.
+        lines += [
+            b"HP-Outer: " + f.name.encode() + b":" + f.raw + CRLF
+            for f in outer
+            if f.key not in _TRACE
+        ]
+    return lines
+
+
+def compose(
+    raw: bytes,
+    *,
+    signer: SigningKey | None = None,
+    recipients: Sequence[Recipient] = (),
+    options: ComposeOptions | None = None,
+) -> Composed:
+    """Sign and/or encrypt the message ``raw`` (RFC 5322 bytes) for sending.
+
+    ``recipients`` must already include yourself (so the Sent copy stays readable); choosing
+    their certificates is :mod:`recipients`' job.
+    """
+    opts = options or ComposeOptions()
+    if opts.sign and signer is None:
+        raise ValueError("signing needs a SigningKey")
+    if opts.encrypt and not recipients:
+        raise ValueError("encryption needs recipients")
+    draft = _complete(parse_draft(raw))
+    outer = _outer_fields(draft, opts.encrypt)
+    hp = None
+    protected: list[bytes] = []
+    if opts.protect_headers:
+        hp = "cipher" if opts.encrypt else "clear"
+        protected = _protected_lines(draft, outer, opts.encrypt)
+    entity = _payload_entity(draft, protected, hp)
+    if opts.sign:
+        assert signer is not None
+        if opts.opaque:
+            der = build_signed_data(entity, signer, detached=False, options=opts.sign_options)
+            entity = _pkcs7_mime(der, "signed-data")
+        else:
+            entity = _multipart_signed(entity, signer, opts.sign_options)
+    choice = None
+    if opts.encrypt:
+        result = encrypt(entity, recipients, preference=opts.preference)
+        choice = result.choice
+        entity = _pkcs7_mime(result.der, choice.smime_type)
+    head = b"".join(f.line() for f in outer) + b"MIME-Version: 1.0\r\n"
+    envelope_to = tuple(dict.fromkeys(draft.addresses("to", "cc", "bcc")))
+    return Composed(head + entity, opts.sign, choice, envelope_to)
