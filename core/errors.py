@@ -129,3 +129,9 @@ class ResourceLimitError(InputError):
     """Input exceeded a safety limit (nesting depth, size, decompression ratio)."""
 
     title = "Message too complex"
+
+
+class TlsError(BackendError):
+    """A secure connection could not be set up (certificate not verified, wrong port/mode)."""
+
+    title = "Secure connection failed"
