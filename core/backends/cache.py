@@ -1,0 +1,343 @@
+"""The SQLite header cache: message summaries per (account, folder, UIDVALIDITY, UID).
+
+A folder row maps (account, folder name) to a small integer id together with the UIDVALIDITY its
+messages belong to, plus HIGHESTMODSEQ and UIDNEXT for resynchronisation.  A message row's key is
+``folder_id << 32 | uid``, the table's rowid, so a folder is one contiguous rowid range and no
+extra index is needed.  When UIDVALIDITY changes the folder row and all its messages are dropped
+(the old UIDs name other messages now).
+
+``pending`` is a journal of flag changes not yet confirmed by the server: they are written before
+the server is asked and removed after it said OK, so a dropped connection loses nothing.
+
+``FORMAT`` is bumped whenever the schema or the meaning of stored bytes changes; an old cache is
+then dropped on open, deliberately, instead of being misread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMAT = 1
+UID_BITS = 32
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS folders(
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    highestmodseq INTEGER NOT NULL DEFAULT 0,
+    uidnext INTEGER NOT NULL DEFAULT 0,
+    complete INTEGER NOT NULL DEFAULT 0,
+    UNIQUE(account, name)
+);
+CREATE TABLE IF NOT EXISTS messages(
+    k INTEGER PRIMARY KEY,
+    bits INTEGER NOT NULL,
+    date INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    modseq INTEGER NOT NULL,
+    flags TEXT NOT NULL,
+    sort_from TEXT,
+    sort_subject TEXT,
+    raw BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending(
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uids TEXT NOT NULL,
+    add_flags TEXT NOT NULL,
+    remove_flags TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    id: int
+    uidvalidity: int
+    highestmodseq: int
+    uidnext: int
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PendingChange:
+    id: int
+    folder: str
+    uidvalidity: int
+    uids: tuple[int, ...]
+    add: tuple[str, ...]
+    remove: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CachedRow:
+    uid: int
+    flags: str
+    date: int
+    size: int
+    raw: bytes
+
+
+# (uid, bits, date, size, modseq, flags, raw): what the bulk fetch stores
+NewRow = tuple[int, int, int, int, int, str, bytes]
+
+
+def key(folder_id: int, uid: int) -> int:
+    return (folder_id << UID_BITS) | uid
+
+
+class HeaderCache:
+    """One SQLite file (or ``":memory:"``) shared by all accounts; safe to use from any thread."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA cache_size=-8000")
+            self._check_format()
+
+    def _check_format(self) -> None:
+        db = self._db
+        db.executescript(_SCHEMA)
+        row = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+        if row is not None and row[0] == str(FORMAT):
+            return
+        if row is not None:  # an older (or newer) layout: start afresh rather than misread it
+            db.executescript(
+                "DROP TABLE IF EXISTS messages; DROP TABLE IF EXISTS folders;"
+                "DROP TABLE IF EXISTS pending; DROP TABLE IF EXISTS meta;"
+            )
+            db.executescript(_SCHEMA)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT),))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- folders ----------------------------------------------------------------------------------
+    def folder_state(self, account: str, folder: str) -> FolderState | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, uidvalidity, highestmodseq, uidnext, complete FROM folders "
+                "WHERE account=? AND name=?",
+                (account, folder),
+            ).fetchone()
+        return FolderState(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
+
+    def begin_folder(self, account: str, folder: str, uidvalidity: int) -> FolderState:
+        """The folder's state for ``uidvalidity``; a different UIDVALIDITY drops everything."""
+        with self._lock:
+            state = self.folder_state(account, folder)
+            if state is not None and state.uidvalidity == uidvalidity:
+                return state
+            if state is not None:
+                self.drop_folder(account, folder)
+            cur = self._db.execute(
+                "INSERT INTO folders(account, name, uidvalidity) VALUES (?, ?, ?)",
+                (account, folder, uidvalidity),
+            )
+            assert cur.lastrowid is not None
+            return FolderState(cur.lastrowid, uidvalidity, 0, 0, False)
+
+    def set_folder_state(
+        self, folder_id: int, *, highestmodseq: int, uidnext: int, complete: bool = True
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE folders SET highestmodseq=?, uidnext=?, complete=? WHERE id=?",
+                (highestmodseq, uidnext, int(complete), folder_id),
+            )
+
+    def drop_folder(self, account: str, folder: str) -> None:
+        with self._lock:
+            state = self.folder_state(account, folder)
+            if state is None:
+                return
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "DELETE FROM messages WHERE k BETWEEN ? AND ?",
+                (key(state.id, 0), key(state.id, (1 << UID_BITS) - 1)),
+            )
+            self._db.execute("DELETE FROM folders WHERE id=?", (state.id,))
+            self._db.execute("COMMIT")
+
+    def rename_folder(self, account: str, old: str, new: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE folders SET name=? WHERE account=? AND name=?", (new, account, old)
+            )
+
+    # -- messages ---------------------------------------------------------------------------------
+    def put_rows(self, folder_id: int, rows: Iterable[NewRow]) -> int:
+        """Insert or replace message rows in one transaction; returns how many."""
+        base = folder_id << UID_BITS
+        params = [(base | r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO messages(k, bits, date, size, modseq, flags, raw) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                params,
+            )
+            self._db.execute("COMMIT")
+        return len(params)
+
+    def set_flags(self, folder_id: int, changes: Iterable[tuple[int, int, str, int]]) -> None:
+        """``changes``: (uid, bits, flags, modseq); unknown UIDs are ignored."""
+        base = folder_id << UID_BITS
+        params = [(bits, flags, modseq, base | uid) for uid, bits, flags, modseq in changes]
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "UPDATE messages SET bits=?, flags=?, modseq=max(modseq, ?) WHERE k=?", params
+            )
+            self._db.execute("COMMIT")
+
+    def delete_uids(self, folder_id: int, uids: Iterable[int]) -> None:
+        base = folder_id << UID_BITS
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("DELETE FROM messages WHERE k=?", [(base | u,) for u in uids])
+            self._db.execute("COMMIT")
+
+    def _range(self, folder_id: int) -> tuple[int, int]:
+        return key(folder_id, 0), key(folder_id, (1 << UID_BITS) - 1)
+
+    def index_columns(self, folder_id: int) -> Iterator[tuple[int, int, int]]:
+        """(uid, date, bits) of every cached message, highest UID first."""
+        lo, hi = self._range(folder_id)
+        mask = (1 << UID_BITS) - 1
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT k, date, bits FROM messages WHERE k BETWEEN ? AND ? ORDER BY k DESC",
+                (lo, hi),
+            ).fetchall()
+        for k, date, bits in rows:
+            yield k & mask, date, bits
+
+    def uid_flags(self, folder_id: int) -> dict[int, str]:
+        lo, hi = self._range(folder_id)
+        mask = (1 << UID_BITS) - 1
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT k, flags FROM messages WHERE k BETWEEN ? AND ?", (lo, hi)
+            ).fetchall()
+        return {k & mask: flags for k, flags in rows}
+
+    def count(self, folder_id: int) -> int:
+        lo, hi = self._range(folder_id)
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count(*) FROM messages WHERE k BETWEEN ? AND ?", (lo, hi)
+            ).fetchone()
+        return int(row[0])
+
+    def flags_of(self, folder_id: int, uids: Iterable[int]) -> dict[int, str]:
+        with self._lock:
+            out = {}
+            for uid in uids:
+                row = self._db.execute(
+                    "SELECT flags FROM messages WHERE k=?", (key(folder_id, uid),)
+                ).fetchone()
+                if row is not None:
+                    out[uid] = row[0]
+        return out
+
+    def row(self, folder_id: int, uid: int) -> CachedRow | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT flags, date, size, raw FROM messages WHERE k=?", (key(folder_id, uid),)
+            ).fetchone()
+        return CachedRow(uid, row[0], row[1], row[2], row[3]) if row else None
+
+    def rows_without_sort_keys(self, folder_id: int, limit: int) -> list[tuple[int, bytes]]:
+        lo, hi = self._range(folder_id)
+        with self._lock:
+            return self._db.execute(
+                "SELECT k, raw FROM messages WHERE k BETWEEN ? AND ? AND sort_from IS NULL LIMIT ?",
+                (lo, hi, limit),
+            ).fetchall()
+
+    def put_sort_keys(self, keys: Sequence[tuple[str, str, int]]) -> None:
+        """``keys``: (sort_from, sort_subject, k)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("UPDATE messages SET sort_from=?, sort_subject=? WHERE k=?", keys)
+            self._db.execute("COMMIT")
+
+    def uids_sorted(self, folder_id: int, column: str, descending: bool) -> list[int]:
+        """UIDs ordered by ``column`` (date, sort_from, sort_subject), ties by UID."""
+        if column not in ("date", "sort_from", "sort_subject"):
+            raise ValueError(column)
+        lo, hi = self._range(folder_id)
+        order = "DESC" if descending else "ASC"
+        mask = (1 << UID_BITS) - 1
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT k FROM messages WHERE k BETWEEN ? AND ? ORDER BY {column} {order}, k DESC",
+                (lo, hi),
+            ).fetchall()
+        return [k & mask for (k,) in rows]
+
+    # -- pending flag changes ---------------------------------------------------------------------
+    def add_pending(
+        self,
+        account: str,
+        folder: str,
+        uidvalidity: int,
+        uids: Iterable[int],
+        add: Iterable[str],
+        remove: Iterable[str],
+    ) -> int:
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT INTO pending(account, folder, uidvalidity, uids, add_flags, remove_flags) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    account,
+                    folder,
+                    uidvalidity,
+                    " ".join(map(str, uids)),
+                    " ".join(add),
+                    " ".join(remove),
+                ),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def pending(self, account: str) -> list[PendingChange]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, folder, uidvalidity, uids, add_flags, remove_flags FROM pending "
+                "WHERE account=? ORDER BY id",
+                (account,),
+            ).fetchall()
+        return [
+            PendingChange(
+                r[0],
+                r[1],
+                r[2],
+                tuple(int(u) for u in r[3].split()),
+                tuple(r[4].split()),
+                tuple(r[5].split()),
+            )
+            for r in rows
+        ]
+
+    def done_pending(self, change_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM pending WHERE id=?", (change_id,))

@@ -1,0 +1,655 @@
+"""The IMAP backend: imapclient for login, TLS and small commands, a framing reader for bulk.
+
+One connection per backend, owned by whoever holds ``_lock`` (imapclient is not thread-safe);
+IDLE runs on a second connection of its own.  Summaries live in the :class:`HeaderCache` and are
+brought up to date by :class:`FolderSync`; full messages are cached on disk per
+account/folder/UIDVALIDITY/UID.  A dropped connection is reopened on the next call (read-only
+commands are retried once at once); flag changes are journalled first and replayed after a
+reconnect, so nothing the user did is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import os
+import re
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Literal, TypeVar
+from urllib.parse import quote
+
+import imapclient
+from imapclient import imap_utf7
+from imapclient.exceptions import LoginError
+
+from smimetui.core.backends.base import DELETED, Folder, FolderIndex, FolderRole, Progress
+from smimetui.core.backends.cache import HeaderCache
+from smimetui.core.backends.cached_index import CachedIndex
+from smimetui.core.backends.imap_envelope import parse_items
+from smimetui.core.backends.imap_fetch import ImapCommandError, RawConnection, flag_bits, uid_set
+from smimetui.core.backends.imap_sync import FolderSync, MailboxInfo, SyncStats
+from smimetui.core.errors import (
+    AuthenticationError,
+    BackendError,
+    ConnectionLostError,
+    FolderNotFoundError,
+    MessageNotFoundError,
+    TlsError,
+)
+from smimetui.core.sanitize import clean_line
+
+T = TypeVar("T")
+Security = Literal["tls", "starttls", "none"]
+
+# Errors that mean the connection is gone (imaplib's abort covers BYE and protocol breakage).
+_LOST = (OSError, EOFError, imaplib.IMAP4.abort)
+_APPENDUID = re.compile(rb"APPENDUID (\d+) (\d+)")
+_ROLE_FLAGS = {
+    b"\\sent": FolderRole.SENT,
+    b"\\drafts": FolderRole.DRAFTS,
+    b"\\trash": FolderRole.TRASH,
+    b"\\junk": FolderRole.JUNK,
+    b"\\archive": FolderRole.ARCHIVE,
+    b"\\all": FolderRole.ARCHIVE,
+}
+_ROLE_NAMES = {
+    "sent": FolderRole.SENT,
+    "sent items": FolderRole.SENT,
+    "sent messages": FolderRole.SENT,
+    "drafts": FolderRole.DRAFTS,
+    "trash": FolderRole.TRASH,
+    "deleted items": FolderRole.TRASH,
+    "deleted messages": FolderRole.TRASH,
+    "junk": FolderRole.JUNK,
+    "spam": FolderRole.JUNK,
+    "archive": FolderRole.ARCHIVE,
+}
+IDLE_RENEW = 25 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
+BACKOFF_START, BACKOFF_CAP = 0.5, 60.0
+
+
+def _quote(name: str) -> bytes:
+    encoded = imap_utf7.encode(name)
+    return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+def _role(flags: Iterable[bytes], name: str) -> FolderRole | None:
+    if name.upper() == "INBOX":
+        return FolderRole.INBOX
+    for flag in flags:
+        role = _ROLE_FLAGS.get(flag.lower())
+        if role is not None:
+            return role
+    return None
+
+
+class ImapBackend:
+    """A :class:`MailBackend` on an IMAP server."""
+
+    def __init__(
+        self,
+        *,
+        account: str,
+        host: str,
+        port: int,
+        security: Security,
+        username: str,
+        password: Callable[[], str],
+        cache: HeaderCache | None = None,
+        ca_file: str | None = None,
+        timeout: float = 30.0,
+        message_cache_dir: Path | None = None,
+        use_extensions: bool = True,
+    ) -> None:
+        self.account = account
+        self.host = host
+        self.port = port
+        self.security = security
+        self.username = username
+        self._password = password
+        self._own_cache = cache is None
+        self.cache = cache if cache is not None else HeaderCache()
+        self.ca_file = ca_file
+        self.timeout = timeout
+        self.message_cache_dir = message_cache_dir
+        self.use_extensions = use_extensions
+        self._lock = threading.RLock()
+        self._client: imapclient.IMAPClient | None = None
+        self._raw: RawConnection | None = None
+        self._caps: frozenset[bytes] = frozenset()
+        self._selected: str | None = None
+        self._indexes: dict[str, CachedIndex] = {}
+        self._folders: list[Folder] | None = None
+        self.connects = 0  # logins so far (tests and diagnostics)
+        self.last_sync: SyncStats | None = None
+
+    # -- connection -------------------------------------------------------------------------------
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def _open(self) -> imapclient.IMAPClient:
+        """A new logged-in connection (used for the main one and for IDLE)."""
+        try:
+            client = imapclient.IMAPClient(
+                self.host,
+                port=self.port,
+                ssl=self.security == "tls",
+                ssl_context=self._ssl_context() if self.security == "tls" else None,
+                timeout=self.timeout,
+            )
+            if self.security == "starttls":
+                client.starttls(self._ssl_context())
+        except ssl.SSLCertVerificationError as exc:
+            raise TlsError(
+                f"The certificate of {self.where} could not be verified ({exc.verify_message}); "
+                "if the server uses a private CA, set the account's CA file.",
+            ) from exc
+        except ssl.SSLError as exc:
+            raise TlsError(
+                f"A secure connection to {self.where} could not be set up ({exc.reason}); "
+                "check the port and the security setting (tls/starttls).",
+            ) from exc
+        except imapclient.exceptions.IMAPClientError as exc:
+            raise TlsError(
+                f"{self.where} does not offer STARTTLS; use security 'tls' on the IMAPS port."
+            ) from exc
+        except _LOST as exc:
+            raise ConnectionLostError(
+                f"Could not connect to {self.where} ({exc}); check the server name and port, "
+                "or try again when the network is back."
+            ) from exc
+        try:
+            client.login(self.username, self._password())
+        except LoginError as exc:
+            self._quietly_close(client)
+            raise AuthenticationError(
+                f"Login failed for {self.username} on {self.host}: the server rejected the "
+                "user name or password."
+            ) from exc
+        except _LOST as exc:
+            raise ConnectionLostError(
+                f"{self.where} closed the connection during login; try again later."
+            ) from exc
+        return client
+
+    def _ensure(self) -> imapclient.IMAPClient:
+        """The main connection, reconnecting (and replaying pending flag changes) if needed."""
+        if self._client is not None:
+            return self._client
+        client = self._open()
+        caps = frozenset(c.upper() for c in client.capabilities())
+        if self.use_extensions and b"QRESYNC" in caps:
+            client.enable("QRESYNC")
+        self._client, self._caps = client, caps
+        self._raw = RawConnection(client._imap)
+        self._selected = None
+        self.connects += 1
+        self._replay_pending()
+        return client
+
+    def _has(self, capability: bytes) -> bool:
+        return self.use_extensions and capability in self._caps
+
+    def _drop(self) -> None:
+        client, self._client, self._raw, self._selected = self._client, None, None, None
+        if client is not None:
+            self._quietly_close(client)
+
+    @staticmethod
+    def _quietly_close(client: imapclient.IMAPClient) -> None:
+        with contextlib.suppress(Exception):  # the socket is being thrown away anyway
+            client.shutdown()
+
+    def _call(self, what: str, fn: Callable[[imapclient.IMAPClient], T], retry: bool = True) -> T:
+        """Run ``fn`` on the connection; reconnect once for idempotent calls."""
+        with self._lock:
+            attempts = 2 if retry else 1
+            for attempt in range(attempts):
+                client = self._ensure()
+                try:
+                    return fn(client)
+                except _LOST as exc:
+                    self._drop()
+                    if attempt + 1 == attempts:
+                        raise ConnectionLostError(
+                            f"The connection to {self.where} was lost while {what}; "
+                            "try again when the server is reachable."
+                        ) from exc
+                except (ImapCommandError, imaplib.IMAP4.error) as exc:
+                    raise self._refused(what, exc) from exc
+            raise AssertionError("unreachable")
+
+    def _refused(self, what: str, exc: Exception) -> BackendError:
+        text = exc.text if isinstance(exc, ImapCommandError) else str(exc)
+        text = clean_line(text.strip(" b'\""), 300)
+        if "NONEXISTENT" in text or "doesn't exist" in text.lower():
+            return FolderNotFoundError(f"The folder does not exist on {self.host} ({text}).")
+        return BackendError(f"{self.host} refused {what}: {text}.")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                with contextlib.suppress(Exception):
+                    self._client.logout()
+            self._drop()
+            if self._own_cache:
+                self.cache.close()
+
+    # -- selection --------------------------------------------------------------------------------
+    def _select(self, client: imapclient.IMAPClient, folder: str) -> MailboxInfo:
+        try:
+            info = client.select_folder(folder)
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error as exc:
+            self._selected = None
+            if isinstance(exc, imapclient.exceptions.IMAPClientError):
+                raise FolderNotFoundError(
+                    f"The folder {clean_line(folder)!r} does not exist on {self.host}; "
+                    "it may have been deleted or renamed elsewhere."
+                ) from exc
+            raise
+        self._selected = folder
+        return MailboxInfo(
+            uidvalidity=int(info.get(b"UIDVALIDITY", 0)),
+            uidnext=int(info.get(b"UIDNEXT", 0)),
+            highestmodseq=int(info.get(b"HIGHESTMODSEQ", 0)) if self._has(b"QRESYNC") else 0,
+            exists=int(info.get(b"EXISTS", 0)),
+        )
+
+    def _selected_on(self, client: imapclient.IMAPClient, folder: str) -> None:
+        if self._selected != folder:
+            self._select(client, folder)
+
+    # -- folders ----------------------------------------------------------------------------------
+    def list_folders(self) -> list[Folder]:
+        folders = self._call("listing folders", self._list)
+        self._folders = folders
+        return folders
+
+    def _list(self, client: imapclient.IMAPClient) -> list[Folder]:
+        if self._has(b"LIST-STATUS") and self._has(b"SPECIAL-USE"):
+            return self._list_extended()
+        if self._has(b"XLIST") and not self._has(b"SPECIAL-USE"):
+            listing = client.xlist_folders()
+        else:
+            listing = client.list_folders()
+        folders = []
+        for flags, delim, name in listing:
+            lowered = {f.lower() for f in flags}
+            selectable = b"\\noselect" not in lowered and b"\\nonexistent" not in lowered
+            unread = total = None
+            if selectable:
+                status = client.folder_status(name, [b"MESSAGES", b"UNSEEN"])
+                total, unread = int(status[b"MESSAGES"]), int(status[b"UNSEEN"])
+            folders.append(self._folder(name, flags, delim, unread, total, selectable))
+        return folders
+
+    def _folder(
+        self,
+        name: str,
+        flags: Iterable[bytes],
+        delim: bytes | str | None,
+        unread: int | None,
+        total: int | None,
+        selectable: bool,
+    ) -> Folder:
+        role = _role(flags, name) or _ROLE_NAMES.get(name.rsplit(str(delim or "/"), 1)[-1].lower())
+        delimiter = delim.decode() if isinstance(delim, bytes) else (delim or "/")
+        return Folder(name, clean_line(name), delimiter, role, unread, total, selectable)
+
+    def _list_extended(self) -> list[Folder]:
+        assert self._raw is not None
+        listed: list[tuple[str, list[bytes], bytes | None]] = []
+        counts: dict[str, tuple[int, int]] = {}
+
+        def on_untagged(line: bytes) -> None:
+            if line.startswith(b"* LIST "):
+                items = parse_items(line[7:])
+                if len(items) >= 3 and isinstance(items[0], list) and isinstance(items[2], bytes):
+                    flags = [f for f in items[0] if isinstance(f, bytes)]
+                    delim = items[1] if isinstance(items[1], bytes) else None
+                    listed.append((imap_utf7.decode(items[2]), flags, delim))
+            elif line.startswith(b"* STATUS "):
+                items = parse_items(line[9:])
+                if len(items) >= 2 and isinstance(items[0], bytes) and isinstance(items[1], list):
+                    values = items[1]
+                    pairs = {values[i]: values[i + 1] for i in range(0, len(values) - 1, 2)}
+                    total = int(pairs.get(b"MESSAGES") or 0)
+                    counts[imap_utf7.decode(items[0])] = (int(pairs.get(b"UNSEEN") or 0), total)
+
+        self._raw.run([b'LIST "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))'], on_untagged)
+        out = []
+        for name, flags, delim in listed:
+            lowered = {f.lower() for f in flags}
+            selectable = b"\\noselect" not in lowered and b"\\nonexistent" not in lowered
+            unread, total = counts.get(name, (None, None))
+            out.append(self._folder(name, flags, delim, unread, total, selectable))
+        return out
+
+    def folder_for_role(self, role: FolderRole) -> str | None:
+        folders = self._folders if self._folders is not None else self.list_folders()
+        for folder in folders:
+            if folder.role is role:
+                return folder.name
+        return None
+
+    # -- summaries --------------------------------------------------------------------------------
+    def cached_index(self, folder: str) -> CachedIndex | None:
+        """What the cache holds for ``folder``, without touching the network (None: nothing)."""
+        index = self._indexes.get(folder)
+        if index is not None:
+            return index
+        state = self.cache.folder_state(self.account, folder)
+        if state is None:
+            return None
+        return CachedIndex.load(self.cache, state.id)
+
+    def open_folder(self, folder: str, progress: Progress | None = None) -> FolderIndex:
+        """Resync ``folder`` and return its index; offline, a complete cache is returned as is."""
+        try:
+            self.sync(folder, progress)
+        except ConnectionLostError:
+            state = self.cache.folder_state(self.account, folder)
+            if state is None or not state.complete:
+                raise
+            index = self.cached_index(folder)
+            assert index is not None
+            self._indexes[folder] = index
+        return self._indexes[folder]
+
+    def sync(self, folder: str, progress: Progress | None = None) -> SyncStats:
+        """Bring the cache of ``folder`` up to date; returns what changed."""
+
+        def run(client: imapclient.IMAPClient) -> SyncStats:
+            info = self._select(client, folder)
+            assert self._raw is not None
+            job = FolderSync(
+                self._raw, self.cache, self.account, folder, info, qresync=self._has(b"QRESYNC")
+            )
+            stats = job.run(progress)
+            state = self.cache.folder_state(self.account, folder)
+            assert state is not None
+            old = self._indexes.get(folder)
+            if old is None or job.changes.rebuilt or old.folder_id != state.id:
+                self._indexes[folder] = CachedIndex.load(self.cache, state.id)
+            elif job.changes.added or job.changes.removed or job.changes.bits:
+                ch = job.changes
+                self._indexes[folder] = old.with_changes(ch.added, ch.removed, ch.bits)
+            return stats
+
+        stats = self._call(f"synchronising {clean_line(folder)}", run)
+        self.last_sync = stats
+        return stats
+
+    # -- messages ---------------------------------------------------------------------------------
+    def _message_path(self, folder: str, uidvalidity: int, uid: int) -> Path | None:
+        if self.message_cache_dir is None:
+            return None
+        return (
+            self.message_cache_dir
+            / quote(self.account, safe="")
+            / quote(folder, safe="")
+            / str(uidvalidity)
+            / f"{uid}.eml"
+        )
+
+    def _uidvalidity(self, folder: str) -> int:
+        state = self.cache.folder_state(self.account, folder)
+        if state is not None:
+            return state.uidvalidity
+        return self._call("opening the folder", lambda c: self._select(c, folder).uidvalidity)
+
+    def fetch_raw(self, folder: str, uid: int) -> bytes:
+        path = self._message_path(folder, self._uidvalidity(folder), uid)
+        if path is not None and path.exists():
+            return path.read_bytes()
+
+        def run(client: imapclient.IMAPClient) -> bytes | None:
+            self._selected_on(client, folder)
+            data = client.fetch([uid], [b"BODY.PEEK[]"])
+            body = data.get(uid, {}).get(b"BODY[]")
+            return body if isinstance(body, bytes) else None
+
+        raw = self._call("fetching a message", run)
+        if raw is None:
+            raise MessageNotFoundError(
+                f"Message {uid} is no longer in {clean_line(folder)}; it was probably moved or "
+                "deleted elsewhere. Refresh the folder."
+            )
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+            with os.fdopen(fd, "wb") as f:
+                f.write(raw)
+            os.replace(tmp, path)
+        return raw
+
+    def set_flags(
+        self, folder: str, uids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> None:
+        uid_list, add_t, remove_t = sorted(set(uids)), tuple(add), tuple(remove)
+        if not uid_list or not (add_t or remove_t):
+            return
+        state = self.cache.folder_state(self.account, folder)
+        uidvalidity = state.uidvalidity if state else self._uidvalidity(folder)
+        change = self.cache.add_pending(
+            self.account, folder, uidvalidity, uid_list, add_t, remove_t
+        )
+        if state is not None:
+            self._apply_flags_locally(folder, state.id, uid_list, add_t, remove_t)
+        try:
+            self._call(
+                "changing flags",
+                lambda c: self._store(c, folder, uid_list, add_t, remove_t),
+            )
+        except ConnectionLostError as exc:
+            raise ConnectionLostError(
+                f"{exc.message} The flag change is kept and will be sent after reconnecting."
+            ) from exc
+        self.cache.done_pending(change)
+
+    def _apply_flags_locally(
+        self,
+        folder: str,
+        folder_id: int,
+        uids: list[int],
+        add: tuple[str, ...],
+        rm: tuple[str, ...],
+    ) -> None:
+        updates, bits = [], {}
+        for uid, flags in self.cache.flags_of(folder_id, uids).items():
+            new = (set(flags.split()) | set(add)) - set(rm)
+            text = " ".join(sorted(new))
+            b = flag_bits(text.encode("latin-1", "replace"))
+            updates.append((uid, b, text, 0))
+            bits[uid] = b
+        self.cache.set_flags(folder_id, updates)
+        index = self._indexes.get(folder)
+        if index is not None:
+            self._indexes[folder] = index.with_changes(bits=bits)
+
+    def _store(
+        self,
+        client: imapclient.IMAPClient,
+        folder: str,
+        uids: list[int],
+        add: tuple[str, ...],
+        remove: tuple[str, ...],
+    ) -> None:
+        self._selected_on(client, folder)
+        if add:
+            client.add_flags(uid_set(uids), list(add), silent=True)
+        if remove:
+            client.remove_flags(uid_set(uids), list(remove), silent=True)
+
+    def _replay_pending(self) -> None:
+        """Send journalled flag changes (called right after a (re)connect, lock held)."""
+        assert self._client is not None
+        for change in self.cache.pending(self.account):
+            state = self.cache.folder_state(self.account, change.folder)
+            if state is not None and state.uidvalidity != change.uidvalidity:
+                self.cache.done_pending(change.id)  # those UIDs name other messages now
+                continue
+            with contextlib.suppress(FolderNotFoundError):
+                self._store(
+                    self._client, change.folder, list(change.uids), change.add, change.remove
+                )
+            self.cache.done_pending(change.id)
+
+    def pending_changes(self) -> int:
+        return len(self.cache.pending(self.account))
+
+    def _forget(self, folder: str, uids: list[int]) -> None:
+        state = self.cache.folder_state(self.account, folder)
+        if state is None:
+            return
+        self.cache.delete_uids(state.id, uids)
+        index = self._indexes.get(folder)
+        if index is not None:
+            self._indexes[folder] = index.with_changes(removed=uids)
+
+    def copy(self, folder: str, uids: Iterable[int], dest: str) -> None:
+        uid_list = sorted(set(uids))
+
+        def run(client: imapclient.IMAPClient) -> None:
+            self._selected_on(client, folder)
+            client.copy(uid_set(uid_list), dest)
+
+        if uid_list:
+            self._call(f"copying to {clean_line(dest)}", run, retry=False)
+
+    def move(self, folder: str, uids: Iterable[int], dest: str) -> None:
+        uid_list = sorted(set(uids))
+
+        def run(client: imapclient.IMAPClient) -> None:
+            self._selected_on(client, folder)
+            if self._has(b"MOVE"):
+                client.move(uid_set(uid_list), dest)
+                return
+            client.copy(uid_set(uid_list), dest)
+            self._expunge_uids(client, uid_list)
+
+        if uid_list:
+            self._call(f"moving to {clean_line(dest)}", run, retry=False)
+            self._forget(folder, uid_list)
+
+    def _expunge_uids(self, client: imapclient.IMAPClient, uids: list[int]) -> None:
+        client.add_flags(uid_set(uids), [DELETED], silent=True)
+        if self._has(b"UIDPLUS"):
+            client.uid_expunge(uid_set(uids))
+        else:
+            client.expunge()
+
+    def delete(self, folder: str, uids: Iterable[int]) -> None:
+        uid_list = sorted(set(uids))
+        if not uid_list:
+            return
+        trash = self.folder_for_role(FolderRole.TRASH)
+        if trash is not None and trash != folder:
+            self.move(folder, uid_list, trash)
+            return
+
+        def run(client: imapclient.IMAPClient) -> None:
+            self._selected_on(client, folder)
+            self._expunge_uids(client, uid_list)
+
+        self._call("deleting messages", run, retry=False)
+        self._forget(folder, uid_list)
+
+    def expunge(self, folder: str) -> None:
+        def run(client: imapclient.IMAPClient) -> None:
+            self._selected_on(client, folder)
+            client.expunge()
+
+        self._call("expunging", run, retry=False)
+        self.sync(folder)
+
+    def append(self, folder: str, raw: bytes, flags: Iterable[str] = ()) -> int | None:
+        flag_list = list(flags)
+
+        def run(client: imapclient.IMAPClient) -> bytes:
+            result = client.append(folder, raw, flags=flag_list)
+            return result if isinstance(result, bytes) else str(result).encode()
+
+        text = self._call(f"saving to {clean_line(folder)}", run, retry=False)
+        m = _APPENDUID.search(text)
+        return int(m.group(2)) if m else None
+
+    def search(self, folder: str, text: str) -> list[int]:
+        def run(client: imapclient.IMAPClient) -> list[int]:
+            self._selected_on(client, folder)
+            charset = None if text.isascii() else "UTF-8"
+            return sorted((int(u) for u in client.search(["TEXT", text], charset)), reverse=True)
+
+        return self._call("searching", run)
+
+    # -- IDLE -------------------------------------------------------------------------------------
+    def idle(self, folder: str, on_change: Callable[[], None], stop: threading.Event) -> None:
+        """Watch ``folder`` on a connection of its own and call ``on_change`` on new mail,
+        expunges and flag changes, until ``stop`` is set.  Reconnects with capped exponential
+        backoff; login failures are raised (retrying a wrong password helps nobody)."""
+        delay = BACKOFF_START
+        while not stop.is_set():
+            client: imapclient.IMAPClient | None = None
+            try:
+                client = self._open()
+                client.select_folder(folder, readonly=True)
+                delay = BACKOFF_START
+                on_change()  # anything may have happened while we were away
+                self._idle_loop(client, on_change, stop)
+            except (ConnectionLostError, TlsError, *_LOST):
+                if stop.wait(delay):
+                    break
+                delay = min(delay * 2, BACKOFF_CAP)
+            except imaplib.IMAP4.error as exc:
+                raise FolderNotFoundError(
+                    f"Cannot watch {clean_line(folder)} for new mail on {self.host}: it does "
+                    "not exist."
+                ) from exc
+            finally:
+                if client is not None:
+                    self._end_idle(client)
+
+    def _idle_loop(
+        self, client: imapclient.IMAPClient, on_change: Callable[[], None], stop: threading.Event
+    ) -> None:
+        client.idle()
+        started = time.monotonic()
+        while not stop.is_set():
+            responses = client.idle_check(timeout=0.5)
+            if any(self._is_change(r) for r in responses):
+                on_change()
+            if any(isinstance(r, tuple) and r[:1] == (b"BYE",) for r in responses):
+                raise ConnectionResetError("the server said BYE")
+            if time.monotonic() - started > IDLE_RENEW:
+                client.idle_done()
+                client.idle()
+                started = time.monotonic()
+
+    @staticmethod
+    def _is_change(response: object) -> bool:
+        return isinstance(response, tuple) and any(
+            part in (b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED")
+            for part in response
+            if isinstance(part, bytes)
+        )
+
+    def _end_idle(self, client: imapclient.IMAPClient) -> None:
+        try:
+            client.idle_done()
+            client.logout()
+        except Exception:  # noqa: BLE001 - the connection is being closed either way
+            self._quietly_close(client)
+
+
+__all__ = ["ImapBackend", "SyncStats"]
