@@ -1,0 +1,121 @@
+"""The Textual app: wiring only (themes, keymap, screens, the one worker-error handler).
+
+Handlers live on the screens that own the widgets; blocking work lives in ``services``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.content import Content
+
+from smimetui import themes
+from smimetui.core.errors import SmimeTuiError
+from smimetui.core.smime.report import SecurityReport
+from smimetui.tui.commands import SmimeCommands
+from smimetui.tui.keys import UiSettings
+from smimetui.tui.screens.confirm import ConfirmScreen
+from smimetui.tui.screens.first_run import FirstRunScreen
+from smimetui.tui.screens.mailbox import MailboxScreen
+from smimetui.tui.screens.passphrase import PassphraseScreen
+from smimetui.tui.services import MailSession, error_text
+
+
+class SmimeTuiApp(App[int]):
+    """``session`` None shows the first-run screen (no account configured)."""
+
+    TITLE = "smimetui"
+    CSS = themes.stylesheet("app.tcss")
+    COMMANDS: ClassVar = App.COMMANDS | {SmimeCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Leave smimetui", id="app-quit"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Palette",
+            show=False,
+            tooltip="Search every command",
+            id="command-palette",
+        ),
+    ]
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        session: MailSession | None,
+        *,
+        settings: UiSettings | None = None,
+        config_path: str = "",
+        startup_notice: str = "",
+        problem: str = "",
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = settings or UiSettings()
+        self.config_path = config_path
+        self.startup_notice = startup_notice
+        self.problem = problem
+        for theme in themes.THEMES:
+            self.register_theme(theme)
+        self.theme = self._initial_theme()
+        if session is not None:
+            session.ask_passphrase = self.ask_passphrase
+
+    def _initial_theme(self) -> str:
+        name = themes.resolve_name(self.settings.theme)
+        return name if name in self.available_themes else themes.DEFAULT_THEME
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return themes.variable_defaults(self.current_theme)
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        if self.session is None:
+            self.push_screen(FirstRunScreen(self.config_path, self.problem))
+            return
+        self.push_screen(MailboxScreen(self.session, threading=self.settings.threading))
+        if self.startup_notice:
+            self.notify(Content(self.startup_notice), title="Demo", timeout=12)
+
+    def use_theme(self, name: str) -> None:
+        self.theme = name
+
+    # -- where every worker failure ends (see worker_errors.WorkerErrors) -------------------
+    def show_error(self, err: BaseException) -> None:
+        title, message = error_text(err)
+        details = err.details if isinstance(err, SmimeTuiError) else ""
+        if details:
+            self.push_screen(ConfirmScreen(title, message, details, yes="OK"))
+        self.notify(message, title=title, severity="error", markup=False, timeout=10)
+
+    # -- passphrases: asked from a worker thread, answered by a modal ----------------------
+    def ask_passphrase(self, ident: str, attempt: int) -> bytes | None:
+        """Blocks the calling worker thread (never the UI) until the user answers."""
+        answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+
+        def show() -> None:
+            self.push_screen(PassphraseScreen(ident, attempt), answer.set_result)
+
+        self.call_from_thread(show)
+        value = answer.result()
+        return value.encode("utf-8") if value is not None else None
+
+    # -- compose ---------------------------------------------------------------------------
+    def action_compose_new(self) -> None:
+        self._push_compose(None, "new")
+
+    def open_compose_for(self, mode: str, report: SecurityReport) -> None:
+        self._push_compose(report, mode)
+
+    def _push_compose(self, report: SecurityReport | None, mode: str) -> None:
+        if self.session is None:
+            return
+        from smimetui.tui.screens.compose import ComposeScreen
+
+        self.push_screen(
+            ComposeScreen(self.session, mode=mode, original=report, settings=self.settings)
+        )

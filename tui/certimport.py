@@ -1,0 +1,120 @@
+"""ctrl+k: add the sender's certificate to the contacts, with confirmation.
+
+Only certificates from a good signature over the whole message, with a trusted chain and a
+signer that matches From, are offered (issue 6: harvested certificates).  A replacement for a
+contact's known certificate needs a second confirmation showing both fingerprints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from smimetui.core.errors import ContactsError
+from smimetui.core.smime.report import (
+    ChainStatus,
+    Coverage,
+    SecurityReport,
+    SignatureVerdict,
+)
+from smimetui.tui.screens.certificate import fingerprint
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    summary: str = ""
+    change: Any = None  # a contacts.CertificateChange waiting for the user's yes
+    question: str = ""
+    details: str = ""
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.change is not None
+
+
+def why_not_importable(report: SecurityReport) -> str | None:
+    """None when the signer's certificate may be imported, else the reason in a sentence."""
+    sig = report.signature
+    if sig is None or sig.signer is None:
+        return "This message is not signed, so there is no certificate to import."
+    if sig.verdict is not SignatureVerdict.GOOD:
+        return "The signature is not valid; its certificate is not imported."
+    if sig.chain is not ChainStatus.TRUSTED:
+        return "The certificate does not lead to a root you trust; trust the root first (t)."
+    if not sig.from_match:
+        return "The signer is not the sender in From; the certificate is not imported."
+    if sig.covers is not Coverage.WHOLE:
+        return "Only part of the message is signed; the certificate is not imported."
+    return None
+
+
+def can_import(report: SecurityReport, session: Any) -> bool:
+    return why_not_importable(report) is None
+
+
+def describe_import(report: SecurityReport) -> tuple[str, str, str]:
+    """(title, question, details) for the confirmation dialog."""
+    reason = why_not_importable(report)
+    sig = report.signature
+    if reason is not None or sig is None or sig.signer is None:
+        return "Cannot import", reason or "There is nothing to import.", ""
+    cert = sig.signer
+    addresses = ", ".join(cert.email)
+    question = f"Add the certificate of {cert.display_name} <{addresses}> to your contacts?"
+    details = (
+        f"Issued by {cert.issuer}\n"
+        f"Valid {cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d}\n"
+        f"SHA-256 {fingerprint(cert.sha256)}"
+    )
+    return "Import certificate", question, details
+
+
+def _stored(report: SecurityReport) -> str:
+    cert = report.signature.signer if report.signature else None
+    assert cert is not None
+    return (
+        f"Stored the certificate of {cert.display_name} <{', '.join(cert.email)}> in your "
+        f"contacts (SHA-256 {cert.sha256[:16]}…, valid until {cert.not_after:%Y-%m-%d})."
+    )
+
+
+def import_sender_certificate(session: Any, report: SecurityReport) -> ImportOutcome:
+    """Store the signer's certificate in the contacts (blocking: call from a worker).
+
+    A certificate that replaces a known one (new key or issuer) is stored pending and comes
+    back as a change to confirm with both fingerprints.
+    """
+    from cryptography import x509
+
+    from smimetui.core.contacts import SOURCE_MAIL, Contacts, harvest
+
+    reason = why_not_importable(report)
+    if reason is not None:
+        raise ContactsError(reason, title="Not imported")
+    book = Contacts(session.home)
+    changes = harvest(book, report)
+    if changes:
+        change = changes[0]
+        known = "\n".join(f"Known:  {fingerprint(sha)}" for sha in change.old_fingerprints)
+        details = f"{known}\nNew:    {fingerprint(change.new_fingerprint)}"
+        question = (
+            f"{change.address} already has a different certificate in your contacts "
+            "(a new key or a new issuer). Replace it? Confirm the change with them first."
+        )
+        return ImportOutcome(change=change, question=question, details=details)
+    sig = report.signature
+    assert sig is not None and sig.signer is not None
+    signer = x509.load_der_x509_certificate(sig.signer.der)
+    book.add_certificate(signer, source=SOURCE_MAIL, addresses=[report.from_addr], accepted=True)
+    return ImportOutcome(summary=_stored(report))
+
+
+def resolve_change(session: Any, report: SecurityReport, change: Any, accept: bool) -> str:
+    from smimetui.core.contacts import Contacts
+
+    book = Contacts(session.home)
+    if accept:
+        book.confirm(change)
+        return _stored(report) + " It replaces the one you had."
+    book.reject(change)
+    return f"Kept the certificate you already had for {change.address}."

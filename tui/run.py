@@ -1,0 +1,67 @@
+"""Entry point used by ``smimetui`` without a subcommand (see core/cli/launch.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from smimetui.core.errors import SmimeTuiError
+from smimetui.core.home import Home
+from smimetui.tui.keys import UiSettings, ui_settings
+from smimetui.tui.services import Identity, MailSession
+
+
+def demo_home(home: Home) -> Home:
+    """``<data dir>/demo`` unless a home was chosen explicitly (--home / $SMIMETUI_HOME)."""
+    if home == Home.default():
+        return Home.at(Path(home.data_dir) / "demo")
+    return home
+
+
+def build_app(home: Home, *, demo: bool = False, account: str | None = None) -> object:
+    """The app for ``home`` (the demo home is created first when ``demo``)."""
+    from smimetui.core.accounts import get_account, load_accounts
+    from smimetui.core.config import load_config
+    from smimetui.tui.app import SmimeTuiApp
+
+    notice = ""
+    if demo:
+        from smimetui.core.demo import DEMO_PASSPHRASE, ensure_demo_home
+
+        info = ensure_demo_home(home)
+        notice = (
+            f"This is the demo home in {home.data_dir}. Your digital ID is {info.address}; "
+            f'its passphrase is "{DEMO_PASSPHRASE}". Sent mail goes to the Outbox folder.'
+        )
+    settings: UiSettings = ui_settings(load_config(home))
+    if not load_accounts(home):
+        return SmimeTuiApp(None, settings=settings, config_path=str(home.config_file))
+    chosen = get_account(home, account)
+    session = open_session(home, chosen, demo=demo)
+    return SmimeTuiApp(session, settings=settings, startup_notice=notice)
+
+
+def open_session(home: Home, account: object, *, demo: bool) -> MailSession:
+    from smimetui.core.backends.factory import open_backend
+
+    session_box: list[MailSession] = []
+
+    def ask_password(prompt: str) -> str:
+        session = session_box[0]
+        answer = session.ask_passphrase(prompt, 1) if session.ask_passphrase else None
+        if answer is None:
+            raise SmimeTuiError("No password was given; the account stays offline.", title="Login")
+        return answer.decode("utf-8")
+
+    backend = open_backend(account, home, prompt=ask_password)  # type: ignore[arg-type]
+    identity = Identity(getattr(account, "email", ""), getattr(account, "display_name", ""))
+    session = MailSession(home, backend, identity, account=account, demo=demo)
+    session_box.append(session)
+    return session
+
+
+def run(home: Home, *, demo: bool, account: str | None) -> int:
+    if demo:
+        home = demo_home(home)
+    app = build_app(home, demo=demo, account=account)
+    app.run()  # type: ignore[attr-defined]
+    return int(getattr(app, "return_code", 0) or 0)

@@ -1,0 +1,168 @@
+"""What the screens call into: one mail session over the core (backend, read path, stores).
+
+Everything here blocks (disk, network, crypto) and is called from worker threads only.  It holds
+no widgets; results go back to the UI as messages from ``tui/messages.py``.  Verification results
+are cached per message so that scrolling back never verifies twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from smimetui.core.backends.base import MailBackend, SecurityHint
+from smimetui.core.errors import SmimeTuiError
+from smimetui.core.home import Home
+from smimetui.core.smime.report import CertInfo, SecurityReport
+
+# ident, attempt -> passphrase (None: the user cancelled)
+PassphraseAsk = Callable[[str, int], bytes | None]
+
+
+class ReportCache:
+    """LRU of security reports by (folder, uid); thread-safe (workers fill it, the UI reads)."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, int], SecurityReport] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, folder: str, uid: int) -> SecurityReport | None:
+        with self._lock:
+            report = self._items.get((folder, uid))
+            if report is not None:
+                self._items.move_to_end((folder, uid))
+            return report
+
+    def put(self, folder: str, uid: int, report: SecurityReport) -> None:
+        with self._lock:
+            self._items[(folder, uid)] = report
+            self._items.move_to_end((folder, uid))
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def forget(self, folder: str, uid: int | None = None) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k[0] == folder and uid in (None, k[1])]:
+                del self._items[key]
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who we are when writing: the From address and the name shown with it."""
+
+    address: str
+    display_name: str = ""
+
+    @property
+    def from_header(self) -> str:
+        from email.utils import formataddr
+
+        return formataddr((self.display_name, self.address)) if self.display_name else self.address
+
+
+class MailSession:
+    """One account's backend plus the stores the read and write paths need."""
+
+    def __init__(
+        self,
+        home: Home,
+        backend: MailBackend,
+        identity: Identity,
+        *,
+        account: Any = None,
+        demo: bool = False,
+    ) -> None:
+        self.home = home
+        self.backend = backend
+        self.identity = identity
+        self.account = account
+        self.demo = demo
+        self.reports = ReportCache()
+        self.ask_passphrase: PassphraseAsk | None = None
+        self._lock = threading.Lock()  # one backend call at a time (imapclient is not thread-safe)
+        self._keys: list[Any] | None = None
+
+    # -- read path ------------------------------------------------------------------------
+    def _key_candidates(self) -> list[Any]:
+        if self._keys is None:
+            from smimetui.core.smime.keystore import Keystore
+
+            if not self.home.keystore_dir.exists():
+                self._keys = []
+            else:
+                self._keys = list(Keystore(self.home).candidates(self._passphrase_source()))
+        return self._keys
+
+    def _passphrase_source(self) -> Any:
+        from smimetui.core.smime.passphrase import CachedPassphrases
+
+        return CachedPassphrases(_AskPassphrase(self))
+
+    def _context(self, *, decrypt: bool) -> Any:
+        from smimetui.core.smime.inspect import InspectContext
+
+        keys: Sequence[Any] = self._key_candidates() if decrypt else ()
+        return InspectContext.from_home(self.home, keys=keys)
+
+    def fetch(self, folder: str, uid: int) -> bytes:
+        with self._lock:
+            return self.backend.fetch_raw(folder, uid)
+
+    def inspect(self, raw: bytes, *, decrypt: bool = True) -> SecurityReport:
+        from smimetui.core.smime.inspect import inspect_message
+
+        return inspect_message(raw, self._context(decrypt=decrypt))
+
+    def open_message(self, folder: str, uid: int) -> tuple[bytes, SecurityReport]:
+        raw = self.fetch(folder, uid)
+        cached = self.reports.get(folder, uid)
+        if cached is not None:
+            return raw, cached
+        report = self.inspect(raw)
+        self.reports.put(folder, uid, report)
+        return raw, report
+
+    def verify_for_badge(self, folder: str, uid: int, hint: SecurityHint) -> SecurityReport | None:
+        """Verify a signed row in the background; never decrypts (that waits for opening)."""
+        if hint is not SecurityHint.SIGNED or self.reports.get(folder, uid) is not None:
+            return None
+        report = self.inspect(self.fetch(folder, uid), decrypt=False)
+        if report.encryption is None:
+            self.reports.put(folder, uid, report)
+        return report
+
+    # -- certificates ---------------------------------------------------------------------
+    def trust_root(self, cert: CertInfo) -> str:
+        from smimetui.core.smime.trust import TrustStore
+
+        TrustStore(self.home).add(cert.der)
+        return f"Trusted {cert.display_name} (SHA-256 {cert.sha256[:16]}…) as a root."
+
+    def backend_call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a backend method under the session's lock."""
+        with self._lock:
+            return getattr(self.backend, method)(*args, **kwargs)
+
+
+class _AskPassphrase:
+    """A PassphraseSource that asks the user through the session's prompt (a modal)."""
+
+    def __init__(self, session: MailSession) -> None:
+        self.session = session
+
+    def get(self, ident: str, attempt: int) -> bytes | None:
+        ask = self.session.ask_passphrase
+        if ask is None:
+            return None
+        return ask(ident, attempt)
+
+
+def error_text(err: BaseException) -> tuple[str, str]:
+    """(title, sentence) for a notification; unexpected errors still get a sentence."""
+    if isinstance(err, SmimeTuiError):
+        return err.title, err.message
+    return "Unexpected error", f"{type(err).__name__}: {err}. Please report this as a bug."
