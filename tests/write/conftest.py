@@ -23,3 +23,13 @@ def openssl(*args: str | Path, stdin: bytes | None = None) -> subprocess.Complet
 def ok(proc: subprocess.CompletedProcess[bytes]) -> bytes:
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     return proc.stdout
+
+
+@pytest.fixture
+def validator(home, fixture_pki):  # type: ignore[no-untyped-def]
+    """H1's real chain validator with only the fixture root trusted."""
+    from smimetui.core.smime.trust import ChainValidator, TrustStore
+
+    store = TrustStore(home, use_system=False)
+    store.add(fixture_pki.root.cert_pem)
+    return ChainValidator(store)
