@@ -102,8 +102,8 @@ def _chain_verdict(sig: SignatureReport, addr: str, name: str) -> Verdict:
             "Warning",
             f"Signed by {addr}, but not trusted: the certificate does not lead to a root "
             "you trust.",
-            "Press s to see the chain; trust its root only after checking the fingerprint "
-            "with its owner.",
+            "Press s to see the chain. If you know this CA, trust its root (t, or smimetui "
+            "trust add FILE) only after checking its fingerprint with its owner.",
         )
     if sig.chain is ChainStatus.EXPIRED:
         return Verdict(
