@@ -35,6 +35,7 @@ from smimetui.core.home import Home
 from smimetui.core.sanitize import clean_line
 from smimetui.core.smime.chainwords import (
     NOT_CHECKED_NOTE,
+    cert_name,
     describe_failure,
     link_status,
     usage_problems,
@@ -149,9 +150,8 @@ class TrustStore:
             )
         cert = certs[0]
         if not (cert.ca or cert.self_signed in ("yes", "maybe")):
-            who = clean_line(cert.subject.human_friendly)
             raise TrustStoreError(
-                f"{who} is an end-entity certificate, not a certificate authority; only CA or "
+                f"{cert_name(cert)} is an end-entity certificate, not a certificate authority; only CA or "
                 "self-signed certificates can be trusted as roots."
             )
         info = CertInfo.from_asn1(cert)
