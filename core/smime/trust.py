@@ -151,8 +151,8 @@ class TrustStore:
         cert = certs[0]
         if not (cert.ca or cert.self_signed in ("yes", "maybe")):
             raise TrustStoreError(
-                f"{cert_name(cert)} is an end-entity certificate, not a certificate authority; only CA or "
-                "self-signed certificates can be trusted as roots."
+                f"{cert_name(cert)} is an end-entity certificate, not a certificate authority; "
+                "only CA or self-signed certificates can be trusted as roots."
             )
         info = CertInfo.from_asn1(cert)
         directory = self.home.ensure(self.home.trust_dir)
