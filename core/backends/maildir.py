@@ -212,7 +212,7 @@ class MaildirBackend:
             name = self._scan(folder).get(uid)
             if name is None:
                 raise MessageNotFoundError(
-                    f"Message {uid} is no longer in {folder!r}; it was moved or deleted elsewhere."
+                    f"There is no message {uid} in {folder!r}; it may have been moved or deleted."
                 )
             path = self._folder_dir(folder) / name
         return path
@@ -237,7 +237,7 @@ class MaildirBackend:
             return self._path_of(folder, uid).read_bytes()
         except FileNotFoundError as err:
             raise MessageNotFoundError(
-                f"Message {uid} is no longer in {folder!r}; it was moved or deleted elsewhere."
+                f"There is no message {uid} in {folder!r}; it may have been moved or deleted."
             ) from err
 
     def set_flags(

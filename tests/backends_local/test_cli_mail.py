@@ -187,7 +187,7 @@ class TestMaildirAccount:
         ("argv", "needle"),
         [
             (("list", "Nope"), "no folder 'Nope'"),
-            (("show", "99"), "Message 99 is no longer in 'INBOX'"),
+            (("show", "99"), "no message 99 in 'INBOX'"),
             (("list", "--account", "zzz"), "no account named 'zzz'"),
             (("list", "--limit", "-1"), "--limit must be 0 or more"),
         ],

@@ -164,7 +164,7 @@ class TestMessages:
         assert backend.fetch_raw("INBOX", 1) == plain("first", when=0)
 
     def test_fetch_missing(self, maildir: Path) -> None:
-        with pytest.raises(MessageNotFoundError, match="moved or deleted"):
+        with pytest.raises(MessageNotFoundError, match="no message 99 in 'INBOX'"):
             MaildirBackend(maildir).fetch_raw("INBOX", 99)
 
     def test_set_flags_moves_to_cur_and_keeps_keywords(self, maildir: Path) -> None:
