@@ -1,0 +1,259 @@
+"""``smimetui contacts``: your correspondents and their certificates.
+
+``import`` takes a PEM/DER certificate, a .p7b/.p7c bundle, a certs-only S/MIME message, or a
+signed message (whose signer's certificate is imported only when the signature is good and the
+signer matches From).  Importing a file is your explicit acceptance of its certificates; a
+changed certificate for a known address needs ``--yes`` (or a yes at the prompt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+from email import policy
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
+
+from smimetui.core.cli.context import Context
+from smimetui.core.contacts import (
+    SOURCE_FILE,
+    CertificateChange,
+    Contact,
+    Contacts,
+    harvest,
+    is_ca,
+)
+from smimetui.core.errors import ContactsError, InputError
+from smimetui.core.sanitize import clean_line
+from smimetui.core.smime.passphrase import interactive
+from smimetui.core.smime.report import SignatureVerdict
+
+_MESSAGE_TYPES = ("multipart/signed", "application/pkcs7-mime", "application/x-pkcs7-mime")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("contacts", help="your correspondents and their certificates")
+    cmds = parser.add_subparsers(dest="contacts_command", metavar="SUBCOMMAND", required=True)
+    p = cmds.add_parser(
+        "import",
+        help="import certificates from a file or a signed message",
+        description="FILE: a PEM/DER certificate, a .p7b/.p7c bundle, a certs-only S/MIME "
+        "message, or a signed .eml (its signer's certificate, only when the signature is good "
+        "and the signer matches From).",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--name", help="the contact's name (default: from the certificate)")
+    p.add_argument("--yes", action="store_true", help="accept changed certificates")
+    p.set_defaults(handler=cmd_import)
+    p = cmds.add_parser("list", help="list contacts and their certificates")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_list)
+    p = cmds.add_parser("show", help="show one contact with every certificate")
+    p.add_argument("address", metavar="ADDR")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_show)
+    p = cmds.add_parser("remove", help="forget an address and its certificates")
+    p.add_argument("address", metavar="ADDR")
+    p.set_defaults(handler=cmd_remove)
+    p = cmds.add_parser("prefer", help="always encrypt to this certificate of ADDR")
+    p.add_argument("address", metavar="ADDR")
+    p.add_argument("sha256", metavar="SHA256", help="fingerprint (or 'auto' to choose again)")
+    p.set_defaults(handler=cmd_prefer)
+
+
+# -- reading files ------------------------------------------------------------------------------
+
+
+def _bundle(data: bytes) -> list[x509.Certificate] | None:
+    """Certificates of a PEM/DER certificate or PKCS#7 bundle; None when it is neither."""
+    loaders = (
+        (b"-----BEGIN PKCS7", pkcs7.load_pem_pkcs7_certificates),
+        (b"-----BEGIN CERTIFICATE", x509.load_pem_x509_certificates),
+    )
+    for marker, pem_loader in loaders:
+        if marker in data:
+            try:
+                return list(pem_loader(data))
+            except ValueError as err:
+                raise InputError(f"The PEM data cannot be read: {err}.") from err
+    if data[:1] == b"\x30":
+        for der_loader in (
+            lambda d: [x509.load_der_x509_certificate(d)],
+            pkcs7.load_der_pkcs7_certificates,
+        ):
+            try:
+                return list(der_loader(data))
+            except ValueError:
+                continue
+    return None
+
+
+def _certs_only(msg: email.message.Message) -> list[x509.Certificate] | None:
+    for part in msg.walk():
+        kind = part.get_content_type()
+        smime = str(part.get_param("smime-type") or "").lower()
+        name = str(part.get_filename() or "").lower()
+        if kind in _MESSAGE_TYPES[1:] and (smime == "certs-only" or name.endswith(".p7c")):
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                try:
+                    return list(pkcs7.load_der_pkcs7_certificates(payload))
+                except ValueError as err:
+                    raise InputError(
+                        f"The certificates in the message are damaged: {err}."
+                    ) from err
+    return None
+
+
+def _import_signed(ctx: Context, raw: bytes, book: Contacts) -> list[CertificateChange]:
+    from smimetui.core.smime.inspect import InspectContext, inspect_message
+
+    report = inspect_message(raw, InspectContext.from_home(ctx.home))
+    sig = report.signature
+    if sig is None:
+        raise ContactsError("This message is not signed and carries no certificates to import.")
+    if sig.verdict is not SignatureVerdict.GOOD:
+        why = sig.problems[0] if sig.problems else f"the signature is {sig.verdict.value}"
+        raise ContactsError(f"Not imported: the signature is not good ({why.rstrip('.')}).")
+    if sig.signer is None or not sig.from_match:
+        signer = ", ".join(sig.signer.email) if sig.signer else "unknown"
+        raise ContactsError(
+            f"Not imported: the signer ({signer}) does not match From ({report.from_addr})."
+        )
+    return harvest(book, report)
+
+
+def _load(
+    ctx: Context, path: Path, book: Contacts, name: str
+) -> tuple[int, list[CertificateChange]]:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"The file {path} cannot be read: {err.strerror or err}.") from err
+    certs = _bundle(data)
+    if certs is None:
+        msg = email.message_from_bytes(data, policy=policy.compat32)
+        certs = _certs_only(msg)
+        if certs is None:
+            if msg.get_content_type() in _MESSAGE_TYPES or msg.get("From"):
+                return 1, _import_signed(ctx, data, book)
+            raise InputError(
+                f"{path} is neither a certificate, a certificate bundle, nor an S/MIME message."
+            )
+    leaves = [c for c in certs if not is_ca(c.public_bytes(Encoding.DER))]
+    if not leaves:
+        raise ContactsError(
+            f"{path} holds only CA certificates; add roots with `smimetui trust add`."
+        )
+    for ca in certs:
+        if ca not in leaves:
+            book.add_intermediate(ca)  # helps build chains; never trusted because of this
+    changes: list[CertificateChange] = []
+    for cert in leaves:
+        changes += book.add_certificate(cert, source=SOURCE_FILE, name=name, accepted=True)
+    return len(leaves), changes
+
+
+def _confirm(book: Contacts, changes: list[CertificateChange], yes: bool) -> None:
+    refused = []
+    for change in changes:
+        if yes:
+            book.confirm(change)
+            continue
+        if interactive():
+            answer = input(f"{change.describe()} Accept the new certificate? [y/N] ")
+            if answer.strip().lower() in ("y", "yes"):
+                book.confirm(change)
+                continue
+        book.reject(change)
+        refused.append(change)
+    if refused:
+        raise ContactsError(
+            " ".join(c.describe() for c in refused)
+            + " Not imported; run again with --yes to accept."
+        )
+
+
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    book = Contacts(ctx.home)
+    count, changes = _load(ctx, Path(args.file), book, args.name or "")
+    _confirm(book, changes, args.yes)
+    ctx.out(f"Imported {count} certificate{'s' if count != 1 else ''} from {args.file}.")
+    return 0
+
+
+# -- showing ------------------------------------------------------------------------------------
+
+
+def _print_contact(ctx: Context, contact: Contact) -> None:
+    ctx.out(clean_line(contact.name) or "(no name)")
+    for addr in contact.addresses:
+        caps = ", ".join(addr.capabilities) if addr.capabilities is not None else "unknown"
+        ctx.out(f"  {addr.address}    reads: {caps}")
+        for cert in addr.certificates:
+            info = cert.info
+            flags = [cert.source]
+            if cert.pending:
+                flags.append("CHANGED, waiting for your confirmation")
+            if cert.accepted:
+                flags.append("accepted")
+            if addr.override == cert.sha256:
+                flags.append("preferred by you")
+            if addr.encryption_pref == cert.sha256:
+                flags.append("preferred by them")
+            ctx.out(f"    {info.sha256[:16]}  {info.issuer}  until {info.not_after:%Y-%m-%d}")
+            ctx.out(
+                f"      {', '.join(flags)}; first seen {cert.first_seen:%Y-%m-%d}, "
+                f"last seen {cert.last_seen:%Y-%m-%d}"
+            )
+
+
+def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    contacts = Contacts(ctx.home).list()
+    if args.json:
+        ctx.print_json([c.to_json() for c in contacts])
+        return 0
+    if not contacts:
+        ctx.out("No contacts yet; `smimetui contacts import FILE` adds one.")
+    for contact in contacts:
+        _print_contact(ctx, contact)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    contact = Contacts(ctx.home).contact(args.address)
+    if contact is None:
+        raise ContactsError(f"{args.address} is not in your contacts.")
+    if args.json:
+        ctx.print_json(contact.to_json())
+    else:
+        _print_contact(ctx, contact)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace, ctx: Context) -> int:
+    if not Contacts(ctx.home).remove(args.address):
+        raise ContactsError(f"{args.address} is not in your contacts.")
+    ctx.out(f"Removed {args.address} and its certificates.")
+    return 0
+
+
+def cmd_prefer(args: argparse.Namespace, ctx: Context) -> int:
+    book = Contacts(ctx.home)
+    wanted = args.sha256.lower().replace(":", "")
+    if wanted == "auto":
+        book.set_override(args.address, None)
+        ctx.out(f"Mail to {args.address} is encrypted to the best certificate again.")
+        return 0
+    info = book.address(args.address)
+    matches = [c.sha256 for c in (info.certificates if info else ()) if c.sha256.startswith(wanted)]
+    if len(matches) != 1:
+        raise ContactsError(
+            f"{args.sha256} matches {len(matches)} certificates of {args.address}; "
+            "`smimetui contacts show` lists them."
+        )
+    book.set_override(args.address, matches[0])
+    ctx.out(f"Mail to {args.address} is now encrypted to {matches[0][:16]}.")
+    return 0

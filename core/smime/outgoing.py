@@ -1,0 +1,146 @@
+"""From a draft to the bytes that go out: pick our identity from From, the recipients' certificates
+from the contacts, and compose.  Used by ``smimetui sign/encrypt`` and by the mail sender.
+
+Every problem found (no ID for the sender, a recipient without a usable certificate) is
+collected and reported together in one error, so the user fixes everything in one go.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+
+from smimetui.core.contacts import Contacts
+from smimetui.core.errors import IdentityError, RecipientCertificateError, SmimeTuiError
+from smimetui.core.home import Home
+from smimetui.core.smime.compose import Composed, ComposeOptions, compose, parse_draft
+from smimetui.core.smime.encrypt import Recipient
+from smimetui.core.smime.keystore import DigitalId, Keystore
+from smimetui.core.smime.passphrase import (
+    ChainedPassphrases,
+    FilePassphrase,
+    KeyringPassphrase,
+    PassphraseSource,
+    PromptPassphrase,
+)
+from smimetui.core.smime.recipients import Validator, choose_recipients
+from smimetui.core.smime.sign import SigningKey
+
+
+def default_passphrases(passphrase_file: str | Path | None = None) -> PassphraseSource:
+    sources: list[PassphraseSource] = [FilePassphrase(passphrase_file)] if passphrase_file else []
+    sources += [KeyringPassphrase(), PromptPassphrase()]
+    return ChainedPassphrases(*sources)
+
+
+def _valid_now(ident: DigitalId, now: dt.datetime) -> bool:
+    return ident.cert.not_before <= now <= ident.cert.not_after
+
+
+def pick_identity(keystore: Keystore, address: str, *, purpose: str) -> DigitalId:
+    """The newest valid ID for ``address`` that can ``purpose`` ("sign" or "encrypt")."""
+    now = dt.datetime.now(dt.UTC)
+    mine = keystore.find(address)
+    able = [i for i in mine if (i.can_sign if purpose == "sign" else i.can_encrypt)]
+    valid = [i for i in able if _valid_now(i, now)]
+    if valid:
+        return valid[0]  # Keystore.list() is newest first
+    verb = "sign" if purpose == "sign" else "receive encrypted mail (a copy to yourself)"
+    if able:
+        return_hint = "all of them have expired or are not valid yet"
+        raise IdentityError(
+            f"Your digital IDs for {address} cannot {verb}: {return_hint}; "
+            "`smimetui id check` explains."
+        )
+    if mine:
+        raise IdentityError(
+            f"None of your digital IDs for {address} can {verb} (see `smimetui id check`)."
+        )
+    raise IdentityError(
+        f"You have no digital ID for {address} (the From address) to {verb}; import one "
+        "with `smimetui id import` or create one with `smimetui id new`."
+    )
+
+
+def _certs(ident: DigitalId) -> tuple[x509.Certificate, ...]:
+    return tuple(x509.load_der_x509_certificate(c.der) for c in ident.chain)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    sign: bool = True
+    encrypt: bool = False
+    options: ComposeOptions | None = None  # sign/encrypt above win over the ones in here
+
+
+def prepare(
+    home: Home,
+    raw: bytes,
+    request: Outgoing,
+    *,
+    passphrases: PassphraseSource,
+    validator: Validator | None,
+    keystore: Keystore | None = None,
+) -> Composed:
+    """Sign and/or encrypt ``raw`` as its From address; raise one error naming every problem."""
+    draft = parse_draft(raw)
+    senders = draft.addresses("from")
+    if len(senders) != 1:
+        raise IdentityError("The message must have exactly one From address to be signed.")
+    sender = senders[0]
+    store = keystore or Keystore(home)
+    problems: list[SmimeTuiError] = []
+    sign_id = enc_id = None
+    if request.sign:
+        try:
+            sign_id = pick_identity(store, sender, purpose="sign")
+        except IdentityError as err:
+            problems.append(err)
+    recipients: list[Recipient] = []
+    if request.encrypt:
+        try:
+            enc_id = pick_identity(store, sender, purpose="encrypt")
+        except IdentityError as err:
+            problems.append(err)
+        # Yourself is added below with your own ID, whether or not you are in To/Cc.
+        targets = [a for a in draft.addresses("to", "cc", "bcc") if a.lower() != sender.lower()]
+        try:
+            recipients = choose_recipients(
+                targets,
+                Contacts(home),
+                validator=validator,
+            )
+        except RecipientCertificateError as err:
+            problems.append(err)
+    if problems:
+        raise type(problems[0])(" ".join(p.one_line() for p in problems))
+    if enc_id is None and sign_id is not None and not sign_id.can_encrypt:
+        # Tell correspondents which of our certificates to encrypt to (RFC 8551 preference).
+        with contextlib.suppress(IdentityError):
+            enc_id = None if request.encrypt else pick_identity(store, sender, purpose="encrypt")
+    signer = None
+    if sign_id is not None:
+        key = store.unlock_with(sign_id, passphrases)
+        enc_cert = enc_id.load_cert() if enc_id else None
+        signer = SigningKey(sign_id.load_cert(), key, _certs(sign_id), enc_cert)
+    if request.encrypt and enc_id is not None:
+        recipients.append(Recipient("yourself", enc_id.load_cert(), is_self=True))
+    base = request.options or ComposeOptions()
+    options = ComposeOptions(
+        sign=request.sign,
+        encrypt=request.encrypt,
+        opaque=base.opaque,
+        protect_headers=base.protect_headers,
+        sign_options=base.sign_options,
+        preference=base.preference,
+    )
+    return compose(raw, signer=signer, recipients=recipients, options=options)
+
+
+def sender_of(raw: bytes) -> Sequence[str]:
+    return parse_draft(raw).addresses("from")
