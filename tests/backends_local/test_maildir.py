@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smimetui.core.backends.base import (
     ANSWERED,
@@ -18,6 +21,7 @@ from smimetui.core.backends.base import (
     SecurityHint,
 )
 from smimetui.core.backends.maildir import MaildirBackend, split_name
+from smimetui.core.backends.maildir_parse import searchable_text, summarize
 from smimetui.core.errors import BackendError, FolderNotFoundError, MessageNotFoundError
 
 from .mailgen import ENCRYPTED_SHAPE, SIGNED_SHAPE, plain, with_attachment
@@ -236,3 +240,35 @@ class TestMessages:
         assert backend.search("INBOX", "haystack") == [4]
         assert backend.search("INBOX", "THIRD") == [3]
         assert backend.search("INBOX", "absent") == []
+
+
+class TestHostileInput:
+    @settings(max_examples=150, deadline=None)
+    @given(
+        st.one_of(
+            st.binary(max_size=2000),
+            st.lists(
+                st.sampled_from(
+                    [
+                        b"Content-Type: multipart/mixed; boundary=x\r\n",
+                        b"Content-Type: application/pkcs7-mime; smime-type=\r\n",
+                        b"Content-Disposition: attachment; filename*=bogus''%ZZ\r\n",
+                        b"From: =?x-unknown?b?!!?= <>\r\n",
+                        b"Date: Mon, 99 Foo 99999 99:99:99 +9999\r\n",
+                        b"Subject: =?utf-8?q?=FF=FE?=\r\n",
+                        b"\r\n--x\r\nContent-Type: text/plain; charset=nope\r\n\r\nhi\r\n",
+                        b"--x--\r\n",
+                        b"\x00\xff\r\n",
+                    ]
+                ),
+                max_size=12,
+            ).map(b"".join),
+        )
+    )
+    def test_summarize_and_search_never_raise(self, raw: bytes) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "m"
+            path.write_bytes(raw)
+            row = summarize(1, path, frozenset())
+            assert row.uid == 1
+            searchable_text(raw)
