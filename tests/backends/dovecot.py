@@ -127,10 +127,14 @@ class Dovecot:
         key.chmod(0o600)
 
     def _write_passwd(self) -> None:
-        lines = [f"{user}:{{PLAIN}}{password}::::::\n" for user, password in self.users.items()]
-        path = self.root / "passwd"
-        path.write_text("".join(lines))
-        path.chmod(0o644)
+        # One passwd-file per user: Dovecot re-reads a changed file by mtime, which has a
+        # one-second granularity, so users added within a second would be missed.
+        directory = self.root / "users"
+        directory.mkdir(mode=0o755, exist_ok=True)
+        for user, password in self.users.items():
+            path = directory / f"{user}.passwd"
+            path.write_text(f"{user}:{{PLAIN}}{password}::::::\n")
+            path.chmod(0o644)
 
     def _write_conf(self) -> None:
         a = self.accounts
@@ -162,7 +166,7 @@ ssl_key = <{self.root}/server.key
 ssl_min_protocol = TLSv1.2
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.root}/passwd
+  args = scheme=PLAIN username_format=%u {self.root}/users/%u.passwd
 }}
 userdb {{
   driver = static
@@ -240,6 +244,7 @@ namespace inbox {{
             [DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group: stop() ends every child with it
         )
         try:
             wait_port(self.imap_port)
@@ -253,13 +258,17 @@ namespace inbox {{
         proc, self.proc = self.proc, None
         if proc is None:
             return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        # SIGTERM to the whole group: a master alone may leave imap processes serving their
+        # clients, and a "killed server" must cut every connection like a crash would.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
         if proc.stderr is not None:
             proc.stderr.close()
         self._wait_port_closed(self.imap_port)
