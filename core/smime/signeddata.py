@@ -12,6 +12,7 @@ Every malformed input ends as :class:`CmsError` (whole structure unreadable) or 
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -197,8 +198,8 @@ def _check_signer(
     facts.signature_algorithm = sigalgs.signature_algorithm_name(info["signature_algorithm"], key)
     attrs_field = info["signed_attrs"]
     has_attrs = not isinstance(attrs_field, core.Void)
-    if has_attrs:
-        _harvest(attrs_field, facts)
+    found = _attributes(attrs_field) if has_attrs else {}
+    _harvest(found, facts)
     if content is None:
         raise _Failed(
             "The signed content is missing: the signature is detached and no content was given."
@@ -207,10 +208,8 @@ def _check_signer(
     if digest is None:
         digest = digests[facts.digest.asn1_name] = facts.digest.hash(content)
     if has_attrs:
-        _check_attributes(attrs_field, digest, econtent_type, info)
-        # RFC 5652 5.4: the signature covers the DER of the attributes as a SET OF, so re-encode
-        # and put the universal SET tag where the [0] IMPLICIT tag was.
-        signed_bytes = b"\x31" + attrs_field.dump(force=True)[1:]
+        _check_attributes(found, digest, econtent_type, info)
+        signed_bytes = _der_signed_attrs(attrs_field)
     else:
         if econtent_type != "1.2.840.113549.1.7.1":
             raise _Failed(
@@ -228,14 +227,73 @@ def _check_signer(
     return True
 
 
+def _der_signed_attrs(attrs: cms.CMSAttributes) -> bytes:
+    """RFC 5652 5.4: the signature covers the DER encoding of the attributes as a SET OF.
+
+    The universal SET tag replaces the [0] IMPLICIT tag.  When the attributes inside are already
+    strict DER (the usual case) only the outer header needs rebuilding; anything else is fully
+    re-encoded by asn1crypto (slower, so only when needed).
+    """
+    contents = attrs.contents
+    if _is_strict_der(contents, 0, len(contents)):
+        return b"\x31" + _der_length(len(contents)) + contents
+    return b"\x31" + attrs.dump(force=True)[1:]
+
+
+def _der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+def _is_strict_der(buf: bytes, pos: int, end: int, depth: int = 0) -> bool:
+    """Definite minimal lengths throughout; constructed universal types only SEQUENCE/SET."""
+    if depth > 32:
+        return False
+    while pos < end:
+        tag = buf[pos]
+        pos += 1
+        if tag & 0x1F == 0x1F:
+            return False  # high tag numbers never occur in these attributes
+        if pos >= end:
+            return False
+        first = buf[pos]
+        pos += 1
+        if first < 0x80:
+            length = first
+        elif first == 0x80 or first > 0x84:
+            return False  # indefinite length (BER) or absurd
+        else:
+            count = first & 0x7F
+            raw = buf[pos : pos + count]
+            pos += count
+            length = int.from_bytes(raw, "big")
+            if len(raw) != count or raw[0] == 0 or length < 0x80:
+                return False  # non-minimal length: BER
+        if pos + length > end:
+            return False
+        if tag & 0x20:
+            if tag & 0xC0 == 0 and tag & 0x1F not in (0x10, 0x11):
+                return False  # constructed string: BER
+            if not _is_strict_der(buf, pos, pos + length, depth + 1):
+                return False
+        pos += length
+    return pos == end
+
+
 def _find_cert(
     sid: cms.SignerIdentifier, candidates: Sequence[x509.Certificate]
 ) -> x509.Certificate | None:
     if sid.name == "issuer_and_serial_number":
         issuer = sid.chosen["issuer"]
         serial = sid.chosen["serial_number"].native
+        issuer_der = issuer.dump()
         for cert in candidates:
-            if cert.serial_number == serial and cert.issuer == issuer:
+            if cert.serial_number != serial:
+                continue
+            # byte equality first; the RFC 4518 comparison (string prep) is slow
+            if cert.issuer.dump() == issuer_der or cert.issuer == issuer:
                 return cert
         return None
     ski = sid.chosen.native
@@ -253,9 +311,11 @@ def _attributes(attrs: cms.CMSAttributes) -> dict[str, list[cms.CMSAttribute]]:
 
 
 def _check_attributes(
-    attrs: cms.CMSAttributes, digest: bytes, econtent_type: str, info: cms.SignerInfo
+    found: dict[str, list[cms.CMSAttribute]],
+    digest: bytes,
+    econtent_type: str,
+    info: cms.SignerInfo,
 ) -> None:
-    found = _attributes(attrs)
     for name in _SINGLE_VALUED:
         if len(found.get(name, ())) > 1 or any(len(a["values"]) != 1 for a in found.get(name, ())):
             raise _Failed(f"The signature carries its {name.replace('_', ' ')} more than once.")
@@ -277,40 +337,46 @@ def _check_attributes(
                 )
 
 
-def _harvest(attrs: cms.CMSAttributes, facts: _Facts) -> None:
+def _harvest(found: dict[str, list[cms.CMSAttribute]], facts: _Facts) -> None:
     """Signing time, capabilities and key preference: informative, so damage is ignored."""
-    try:
-        found = _attributes(attrs)
-    except Exception:
-        return
     try:
         if "signing_time" in found:
             facts.signing_time = found["signing_time"][0]["values"][0].native
     except Exception:
         facts.signing_time = None
-    try:
-        if "smime_capabilities" in found:
-            names: list[str] = []
-            for caps in found["smime_capabilities"][0]["values"]:
-                for cap in caps:
-                    names.append(sigalgs.capability_name(str(cap["capability_id"].native)))
-            facts.capabilities = tuple(dict.fromkeys(names))
-    except Exception:
-        facts.capabilities = ()
-    try:
-        if "encrypt_key_pref" in found:
-            facts.key_pref = _key_preference(found["encrypt_key_pref"][0]["values"][0])
-    except Exception:
-        facts.key_pref = None
+    if "smime_capabilities" in found:
+        facts.capabilities = _capabilities(found["smime_capabilities"][0].dump())
+    if "encrypt_key_pref" in found:
+        facts.key_pref = _key_preference(found["encrypt_key_pref"][0].dump())
 
 
-def _key_preference(value: core.Asn1Value) -> tuple[str, str] | None:
-    pref = cms.SMIMEEncryptionKeyPreference.load(value.dump())
-    if pref.name == "issuer_and_serial_number":
-        issuer = clean_line(pref.chosen["issuer"].human_friendly)
-        return ("issuer_serial", f"{issuer}|{pref.chosen['serial_number'].native:X}")
-    if pref.name == "recipientKeyId":
-        return ("ski", pref.chosen["subjectKeyIdentifier"].native.hex())
+# A correspondent sends the same capabilities with every message: parse each encoding once.
+@functools.lru_cache(maxsize=256)
+def _capabilities(attr_der: bytes) -> tuple[str, ...]:
+    try:
+        attr = cms.CMSAttribute.load(attr_der)
+        names = [
+            sigalgs.capability_name(str(cap["capability_id"].native))
+            for caps in attr["values"]
+            for cap in caps
+        ]
+        return tuple(dict.fromkeys(names))
+    except Exception:
+        return ()
+
+
+@functools.lru_cache(maxsize=256)
+def _key_preference(attr_der: bytes) -> tuple[str, str] | None:
+    try:
+        value = cms.CMSAttribute.load(attr_der)["values"][0]
+        pref = cms.SMIMEEncryptionKeyPreference.load(value.dump())
+        if pref.name == "issuer_and_serial_number":
+            issuer = clean_line(pref.chosen["issuer"].human_friendly)
+            return ("issuer_serial", f"{issuer}|{pref.chosen['serial_number'].native:X}")
+        if pref.name == "recipientKeyId":
+            return ("ski", pref.chosen["subjectKeyIdentifier"].native.hex())
+    except Exception:
+        pass
     return None
 
 

@@ -409,6 +409,51 @@ class TestAttributes:
         assert outcome.valid, outcome.problems
         assert not verify_signed_data(blob, CONTENT + b"x").signers[0].valid
 
+    def test_ber_inside_signed_attrs_is_reencoded(self, pki_dir: dict[str, Path]) -> None:
+        """An attribute inside signedAttrs in BER (indefinite length): full DER re-encoding."""
+        der = cms_sign(CONTENT, [signer(pki_dir, "alice")])
+        info = cms.ContentInfo.load(der)
+        si = info["content"]["signer_infos"][0]
+        attrs = si["signed_attrs"]
+        first = attrs[0].dump()
+        ber_first = b"\x30\x80" + attrs[0].contents + b"\x00\x00"
+        inner = attrs.contents.replace(first, ber_first, 1)
+        ber_attrs = b"\xa0" + _der_length(len(inner)) + inner
+        contents = si.contents.replace(attrs.dump(), ber_attrs)
+        ber_si = cms.SignerInfo.load(b"\x30" + _der_length(len(contents)) + contents)
+        info["content"]["signer_infos"] = cms.SignerInfos([ber_si])
+        blob = info.dump()
+        assert ber_first in blob
+        (outcome,) = verify_signed_data(blob, CONTENT).signers
+        assert outcome.valid, outcome.problems
+
+    @pytest.mark.parametrize("form", ["issuer_serial", "ski"])
+    def test_encryption_key_preference(self, fixture_pki: FixturePKI, form: str) -> None:
+        bob = asn1(fixture_pki.bob)
+        if form == "issuer_serial":
+            choice = {
+                "issuer_and_serial_number": {
+                    "issuer": bob.issuer,
+                    "serial_number": bob.serial_number,
+                }
+            }
+            expected = (
+                "issuer_serial",
+                f"{bob.issuer.human_friendly}|{bob.serial_number:X}",
+            )
+        else:
+            choice = {"recipientKeyId": {"subjectKeyIdentifier": bob.key_identifier}}
+            expected = ("ski", bob.key_identifier.hex())
+        pref = cms.SMIMEEncryptionKeyPreference(choice)
+
+        def add(attrs: list[cms.CMSAttribute]) -> list[cms.CMSAttribute]:
+            return [*attrs, cms.CMSAttribute({"type": "encrypt_key_pref", "values": [pref]})]
+
+        der = build_signed_data(fixture_pki.alice, mutate_attrs=add)
+        (outcome,) = verify_signed_data(der, CONTENT).signers
+        assert outcome.valid
+        assert outcome.encryption_key_preference == expected
+
     def test_unsupported_digest(self, fixture_pki: FixturePKI) -> None:
         der = build_signed_data(fixture_pki.alice)
         info = cms.ContentInfo.load(der)
