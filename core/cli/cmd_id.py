@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from smimetui.core.cli.context import Context
-from smimetui.core.errors import InputError, KeyUnlockError
+from smimetui.core.errors import InputError, KeyUnlockError, SmimeTuiError
 from smimetui.core.smime.keystore import DigitalId, Keystore
 from smimetui.core.smime.passphrase import (
     MAX_PROMPTS,
+    KeyringPassphrase,
     interactive,
     prompt_new_passphrase,
     read_passphrase_file,
@@ -57,6 +58,11 @@ def _register_import(sub: _SubParsers) -> None:
         metavar="F",
         help="protect the stored key with this passphrase instead of the file's",
     )
+    p.add_argument(
+        "--keyring",
+        action="store_true",
+        help="also save the stored key's passphrase in the system keyring (opt-in)",
+    )
     p.set_defaults(handler=cmd_import)
 
 
@@ -76,7 +82,21 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     known = {i.id for i in store.list()}
     ident = store.add(opened.cert, opened.key, opened.chain, protect)
     _print_summary(ctx, ident, store, updated=ident.id in known)
+    if args.keyring:
+        _save_in_keyring(ctx, ident, protect)
     return 0
+
+
+def _save_in_keyring(ctx: Context, ident: DigitalId, passphrase: bytes) -> None:
+    try:
+        KeyringPassphrase.save(ident, passphrase)
+    except SmimeTuiError as err:  # the ID is stored either way; say why the keyring is not used
+        print(
+            f"smimetui: the passphrase was not saved in the keyring: {err.one_line()}",
+            file=sys.stderr,
+        )
+        return
+    ctx.out("  Keyring:      passphrase saved (unlocks without asking)")
 
 
 def _passphrase_for(

@@ -8,16 +8,21 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
 
 from smimetui.core.cli.main import main
 from smimetui.core.home import Home
 from smimetui.core.smime.keystore import Keystore
 from smimetui.core.smime.pki import Issued
+from tests.smime.test_keystore import DictKeyring
 
 
 def write_p12(path: Path, issued: Issued, chain: list[Issued], passphrase: bytes | None) -> Path:
@@ -171,3 +176,31 @@ def test_console_script(home: Home, files, tmp_path: Path) -> None:
     )
     assert json.loads(listed.stdout)[0]["emails"] == ["alice@example.org"]
     assert Keystore(home).list() == []  # --home wins over $SMIMETUI_HOME
+
+
+@pytest.fixture
+def use_keyring() -> Iterator[Callable[[KeyringBackend], None]]:
+    """Set the keyring backend for one test, restoring the previous one afterwards."""
+    previous = keyring.get_keyring()
+    yield keyring.set_keyring
+    keyring.set_keyring(previous)
+
+
+class TestKeyringOptIn:
+    def test_saved_when_asked(self, capsys, home, files, use_keyring) -> None:
+        backend = DictKeyring()
+        use_keyring(backend)
+        code, out, _ = run(
+            capsys, "id", "import", files["alice"], "--passphrase-file", files["pw"], "--keyring"
+        )
+        ident = Keystore(home).list()[0]
+        assert code == 0 and "passphrase saved" in out
+        assert backend.data == {("smimetui", f"key:{ident.id}"): "opensesame"}
+
+    def test_no_keyring_still_imports(self, capsys, home, files, use_keyring) -> None:
+        use_keyring(fail.Keyring())
+        code, out, err = run(
+            capsys, "id", "import", files["alice"], "--passphrase-file", files["pw"], "--keyring"
+        )
+        assert code == 0 and out.startswith("Imported")
+        assert "not saved in the keyring" in err and err.count("\n") == 1

@@ -13,7 +13,9 @@ import keyring
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from jaraco.classes import properties
 from keyring.backend import KeyringBackend
+from keyring.backends import fail
 
 from smimetui.core.errors import IdentityError, InputError, KeyUnlockError
 from smimetui.core.home import Home
@@ -291,9 +293,15 @@ class TestPassphraseSources:
 
 
 class DictKeyring(KeyringBackend):
-    """A real keyring backend that keeps secrets in memory (the CI has no Secret Service)."""
+    """A real keyring backend that keeps secrets in memory (the CI has no Secret Service).
 
-    priority = 1  # type: ignore[assignment]
+    Never chosen automatically (its priority says "not viable"), only set explicitly, so that
+    defining it does not change the keyring other tests see.
+    """
+
+    @properties.classproperty
+    def priority(cls) -> float:  # noqa: N805
+        raise RuntimeError("only used when set explicitly")
 
     def __init__(self) -> None:
         super().__init__()
@@ -318,6 +326,14 @@ def memory_keyring() -> Iterator[DictKeyring]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
 class TestKeyring:
     def test_opt_in_save_unlock_forget(self, store, alice_id, memory_keyring) -> None:
         source = KeyringPassphrase()
@@ -328,8 +344,8 @@ class TestKeyring:
         store.remove(alice_id.id)
         assert memory_keyring.data == {}
 
-    def test_no_keyring_moves_on(self, alice_id) -> None:
-        assert KeyringPassphrase().get(alice_id, 0) is None  # the fail backend is in use
+    def test_no_keyring_moves_on(self, alice_id, no_keyring) -> None:
+        assert KeyringPassphrase().get(alice_id, 0) is None
 
 
 @requires_openssl
