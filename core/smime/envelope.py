@@ -9,6 +9,7 @@ gives the same sentence, and a failed GCM tag releases no plaintext.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -181,19 +182,25 @@ class _Envelope:
     aad: bytes = b""
 
 
-def _issuer_serial_id(ias: Any, key_management: str) -> RecipientId:
-    issuer = ias["issuer"]
+@functools.lru_cache(maxsize=256)
+def _issuer_text(issuer_der: bytes) -> str:
+    """The sanitised, human-friendly issuer name; cached because the same CAs recur."""
     try:
-        issuer_text = clean_line(issuer.human_friendly)
+        text: str = clean_line(asn1_x509.Name.load(issuer_der).human_friendly)
+        return text
     except Exception:
-        issuer_text = "(unreadable name)"
+        return "(unreadable name)"
+
+
+def _issuer_serial_id(ias: Any, key_management: str) -> RecipientId:
+    issuer_der = bytes(ias["issuer"].dump())
     return RecipientId(
         kind="issuer_serial",
-        issuer=issuer_text,
+        issuer=_issuer_text(issuer_der),
         serial=format(ias["serial_number"].native, "X"),
         ski="",
         key_management=key_management,
-        issuer_der=issuer.dump(),
+        issuer_der=issuer_der,
     )
 
 
