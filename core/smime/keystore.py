@@ -360,7 +360,8 @@ class Keystore:
             )
         raise KeyUnlockError(
             f"Your digital ID {ident.label} is locked and no passphrase was given: use "
-            "--passphrase-file F, save it in the keyring, or run smimetui in a terminal."
+            "--passphrase-file F, save it in the keyring (`smimetui id import --keyring`), "
+            "or run smimetui in a terminal to be asked."
         )
 
     def candidates(self, passphrases: PassphraseSource) -> builtins.list[StoredKey]:
