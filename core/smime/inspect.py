@@ -23,6 +23,7 @@ from smimetui.core.errors import (
     CmsError,
     DecryptionError,
     KeyUnlockError,
+    MimeError,
     NoKeyError,
     ResourceLimitError,
     SmimeTuiError,
@@ -185,9 +186,8 @@ def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
         signed = load_signed_data(der)
         econtent = signed["encap_content_info"]["content"]
         inner_bytes = econtent.native if econtent.native is not None else None
-    except (CmsError, ValueError, TypeError) as err:
-        reason = err.one_line() if isinstance(err, SmimeTuiError) else "it is malformed"
-        state.signatures.append(_malformed_signed(reason))
+    except (CmsError, ValueError, TypeError, KeyError, IndexError, OverflowError) as err:
+        state.signatures.append(_malformed_signed(_reason(err).rstrip(".")))
         return None
     if inner_bytes is None:
         state.signatures.append(_malformed_signed("it carries no content"))
@@ -223,12 +223,12 @@ def _peel_enveloped(entity: Entity, state: _State) -> Entity | None:
     der = entity.decoded()
     try:
         info = describe_envelope(der)
-    except CmsError as err:
+    except (CmsError, ValueError, TypeError, KeyError, IndexError, OverflowError) as err:
         state.encryption = EncryptionReport(
             status=EncryptionStatus.ERROR,
             algorithm="unknown",
             authenticated=False,
-            problems=(f"The encrypted message could not be read: {err.one_line()}",),
+            problems=(f"The encrypted message could not be read: {_reason(err)}",),
         )
         return None
     recipients = tuple(r.describe() for r in info.recipients)
@@ -240,14 +240,23 @@ def _peel_enveloped(entity: Entity, state: _State) -> Entity | None:
     }
     try:
         outcome = decrypt_envelope(der, state.ctx.keys)
+        inner = parse_entity(outcome.content)
     except NoKeyError as err:
         state.encryption = EncryptionReport(
             status=EncryptionStatus.NO_KEY, problems=(err.one_line(),), **base
         )
         return None
-    except (DecryptionError, KeyUnlockError, CmsError) as err:
+    except (DecryptionError, KeyUnlockError, CmsError, MimeError) as err:
         state.encryption = EncryptionReport(
             status=EncryptionStatus.ERROR, problems=(err.one_line(),), **base
+        )
+        return None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        # asn1crypto parses lazily: damage deep in the structure surfaces here
+        state.encryption = EncryptionReport(
+            status=EncryptionStatus.ERROR,
+            problems=("The encrypted message is damaged and could not be decrypted.",),
+            **base,
         )
         return None
     state.encryption = EncryptionReport(
@@ -257,7 +266,11 @@ def _peel_enveloped(entity: Entity, state: _State) -> Entity | None:
         **base,
     )
     state.inside_encryption = True
-    return parse_entity(outcome.content)
+    return inner
+
+
+def _reason(err: Exception) -> str:
+    return err.one_line() if isinstance(err, SmimeTuiError) else "its structure is damaged."
 
 
 def _cert_der(cert: object) -> bytes:
@@ -273,7 +286,7 @@ def _collect_certs_only(entity: Entity, state: _State) -> None:
         signed = load_signed_data(entity.decoded())
         certs = [c.chosen for c in signed["certificates"] or () if c.name == "certificate"]
         state.certificates.extend(CertInfo.from_asn1(c) for c in certs)
-    except (CmsError, ValueError, TypeError):
+    except (CmsError, ValueError, TypeError, KeyError, IndexError, OverflowError):
         state.problems.append("The certificates in this message could not be read.")
 
 
@@ -394,8 +407,10 @@ def _primary_signature(state: _State, text: str) -> SignatureReport | None:
     for other in layers + state.partial:
         if other is chosen:
             continue
+        who = other.signer.email[0] if other.signer and other.signer.email else "a signer"
+        if other.over_ciphertext and other.verdict is SignatureVerdict.GOOD:
+            continue  # the outer signature of a triple wrap: it vouches for the envelope only
         if other.verdict is not SignatureVerdict.GOOD or other.problems:
-            who = other.signer.email[0] if other.signer and other.signer.email else "a signer"
             extra.extend(f"Another signature (by {who}): {p}" for p in other.problems[:2])
     if len(state.partial) > 1 or (state.partial and layers):
         extra.append("This message has several separately signed parts; only one is shown.")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 
-from smimetui.core.errors import CmsError
+from smimetui.core.errors import CmsError, SmimeTuiError
 from smimetui.core.smime.identity import match_signer_to_from
 from smimetui.core.smime.report import (
     CertInfo,
@@ -58,7 +59,22 @@ def _pick_primary(signers: Sequence[SignerOutcome], from_values: Sequence[str]) 
     return valid[0] if valid else signers[0]
 
 
-def evaluate_signature(
+def evaluate_signature(der: bytes, **kwargs: Any) -> SignatureReport:
+    """Like :func:`_evaluate`, but a malformed structure that slips past the parser's own checks
+    (asn1crypto parses lazily) still ends as an 'error' verdict, never as an exception."""
+    try:
+        return _evaluate(der, **kwargs)
+    except Exception as err:  # noqa: BLE001 - hostile input must not escape the report API
+        if isinstance(err, SmimeTuiError) and not isinstance(err, CmsError):
+            raise
+        return _error(
+            kwargs["covers"],
+            "The signature could not be read: its structure is damaged.",
+            kwargs.get("over_ciphertext", False),
+        )
+
+
+def _evaluate(
     der: bytes,
     *,
     detached: bytes | None,

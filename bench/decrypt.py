@@ -1,0 +1,113 @@
+"""Decrypt 1,000 messages in-process vs one ``openssl cms -decrypt`` process per message.
+
+Half the messages are AES-256-CBC to an RSA-2048 recipient, half AES-256-GCM to a P-256 recipient
+(ECDH).  Ours is the whole read path (``inspect_message``) with the keys already unlocked, as in
+the TUI after the passphrase prompt.  The messages are made by openssl (not timed).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench.common import Record, parser, progress, report, timed
+from bench.smime_corpus import body, make_pki, run_quiet, workdir
+from smimetui.core.home import Home
+from smimetui.core.smime.inspect import InspectContext, inspect_message
+from smimetui.core.smime.keycandidates import StaticKeyCandidate
+from smimetui.core.smime.report import EncryptionStatus
+from smimetui.core.smime.trust import ChainValidator, TrustStore
+
+
+def _encrypt(tmp: Path, n: int, recipient: Path, cipher: str) -> Path:
+    import random
+
+    plain = tmp / f"{n:05d}.txt"
+    plain.write_bytes(body(random.Random(n), n))
+    out = tmp / f"{n:05d}.eml"
+    run_quiet(
+        [
+            "openssl",
+            "cms",
+            "-encrypt",
+            cipher,
+            "-in",
+            str(plain),
+            "-out",
+            str(out),
+            "-from",
+            "sender@bench.example",
+            "-subject",
+            f"bench {n}",
+            str(recipient),
+        ]
+    )
+    return out
+
+
+def main() -> None:
+    p = parser(__doc__ or "")
+    p.add_argument("--messages", type=int, default=1000)
+    args = p.parse_args()
+    bench = make_pki()
+    with workdir() as tmp:
+        files = []
+        for i, signer in enumerate(bench.signers):
+            (tmp / f"r{i}.pem").write_bytes(signer.cert_pem)
+            (tmp / f"r{i}.key").write_bytes(signer.key_pem())
+            files.append((tmp / f"r{i}.pem", tmp / f"r{i}.key"))
+        ciphers = ["-aes-256-cbc", "-aes-256-gcm"]
+        progress(f"making {args.messages} encrypted messages with openssl ...")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            paths = list(
+                pool.map(
+                    lambda n: _encrypt(tmp, n, files[n % 2][0], ciphers[n % 2]),
+                    range(args.messages),
+                )
+            )
+        messages = [path.read_bytes() for path in paths]
+        home = Home.at(tmp / "home")
+        keys = [StaticKeyCandidate(s.cert, s.key) for s in bench.signers]
+
+        def ours() -> None:
+            ctx = InspectContext(validator=ChainValidator(TrustStore(home)), keys=keys)
+            for raw in messages:
+                enc = inspect_message(raw, ctx).encryption
+                assert enc is not None and enc.status is EncryptionStatus.DECRYPTED, enc
+
+        def openssl() -> None:
+            for n, path in enumerate(paths):
+                cert, key = files[n % 2]
+                run_quiet(
+                    [
+                        "openssl",
+                        "cms",
+                        "-decrypt",
+                        "-in",
+                        str(path),
+                        "-recip",
+                        str(cert),
+                        "-inkey",
+                        str(key),
+                        "-out",
+                        "/dev/null",
+                    ]
+                )
+
+        progress(f"decrypting {len(messages)} messages in-process ...")
+        t_ours = timed(ours)
+        progress(f"decrypting {len(messages)} messages with one openssl process each ...")
+        t_base = timed(openssl)
+    record = Record.of("decrypt", t_ours, t_base, 12, f"seconds for {len(messages)} messages")
+    report(
+        [record],
+        as_json=args.json,
+        notes=[
+            f"per message: ours {t_ours / len(messages) * 1000:.2f} ms, "
+            f"openssl {t_base / len(messages) * 1000:.2f} ms"
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
