@@ -19,6 +19,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email import encoders
 from email import policy as email_policy
 from email.generator import BytesGenerator
 from email.header import Header
@@ -63,7 +64,11 @@ class Draft:
     """A message as the user wrote it: header fields in order and the MIME body."""
 
     fields: tuple[HeaderField, ...]
-    message: Message  # parsed (compat32) for re-encoding the body
+    raw: bytes  # the whole message with CRLF line ends; the body is parsed when composing
+
+    def parse(self) -> Message:
+        """A fresh parsed (compat32) copy, free to modify."""
+        return email.message_from_bytes(self.raw, policy=email_policy.compat32)
 
     def values(self, name: str) -> list[str]:
         return [f.text for f in self.fields if f.key == name.lower()]
@@ -116,7 +121,7 @@ def parse_draft(raw: bytes) -> Draft:
         fields.append(HeaderField(name.decode("ascii"), value))
     if not any(f.key == "from" for f in fields):
         raise MimeError("The message to send has no From: header, so there is no sender.")
-    return Draft(tuple(fields), email.message_from_bytes(data, policy=email_policy.compat32))
+    return Draft(tuple(fields), data)
 
 
 def _needs_qp(text: bytes) -> bool:
@@ -150,12 +155,33 @@ def _seven_bit(part: Message) -> None:
         part["Content-Transfer-Encoding"] = "quoted-printable"
     else:
         part.set_payload(body)
-        email.encoders.encode_base64(part)
+        encoders.encode_base64(part)
+
+
+def _simple_entity(draft: Draft, header_lines: Sequence[bytes], hp: str | None) -> bytes | None:
+    """Fast path for the common case: one plain-text part that is already 7-bit safe."""
+    content = [f for f in draft.fields if f.key.startswith("content-")]
+    ctype = next((f for f in content if f.key == "content-type"), None)
+    if ctype is not None and not ctype.text.lower().startswith("text/"):
+        return None
+    cte = next((f.text.lower() for f in content if f.key == "content-transfer-encoding"), "7bit")
+    body = draft.raw.partition(b"\r\n\r\n")[2]
+    if cte not in ("7bit", "8bit") or not body.isascii() or _needs_qp(body):
+        return None
+    lines = [f.line() for f in content if f.key != "content-type"]
+    type_raw = ctype.raw.rstrip() if ctype is not None else b" text/plain; charset=us-ascii"
+    if hp is not None:
+        type_raw += b'; hp="' + hp.encode() + b'"'
+    lines.append(b"Content-Type:" + type_raw + CRLF)
+    return b"".join(header_lines) + b"".join(lines) + CRLF + body
 
 
 def _payload_entity(draft: Draft, header_lines: Sequence[bytes], hp: str | None) -> bytes:
     """The Cryptographic Payload: protected header lines, then the re-encoded MIME body."""
-    msg = email.message_from_bytes(draft.message.as_bytes(policy=_GEN_POLICY))
+    simple = _simple_entity(draft, header_lines, hp)
+    if simple is not None:
+        return simple
+    msg = draft.parse()
     for name in list(dict.fromkeys(k.lower() for k in msg)):
         if not name.startswith("content-"):
             del msg[name]
@@ -172,7 +198,8 @@ def _payload_entity(draft: Draft, header_lines: Sequence[bytes], hp: str | None)
 
 
 def _base64_lines(data: bytes) -> bytes:
-    return base64.encodebytes(data).replace(b"\n", CRLF)
+    encoded = base64.b64encode(data)
+    return b"".join(encoded[i : i + 76] + CRLF for i in range(0, len(encoded), 76))
 
 
 def _pkcs7_mime(der: bytes, smime_type: str) -> bytes:
@@ -226,7 +253,7 @@ def _ascii_field(f: HeaderField) -> HeaderField:
 
 def _complete(draft: Draft) -> Draft:
     """Add Date and Message-ID when the user left them out: a sent message needs both."""
-    draft = Draft(tuple(_ascii_field(f) for f in draft.fields), draft.message)
+    draft = Draft(tuple(_ascii_field(f) for f in draft.fields), draft.raw)
     extra: list[HeaderField] = []
     if not draft.values("date"):
         extra.append(HeaderField("Date", b" " + formatdate(usegmt=True).encode()))
@@ -234,7 +261,7 @@ def _complete(draft: Draft) -> Draft:
         sender = (draft.addresses("from") or ["localhost"])[0]
         domain = sender.rpartition("@")[2] or "localhost"
         extra.append(HeaderField("Message-ID", b" " + make_msgid(domain=domain).encode()))
-    return Draft(draft.fields + tuple(extra), draft.message) if extra else draft
+    return Draft(draft.fields + tuple(extra), draft.raw) if extra else draft
 
 
 def _outer_fields(draft: Draft, encrypted: bool) -> list[HeaderField]:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from asn1crypto import algos, cms, core, keys
+from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 from cryptography.hazmat.primitives.padding import PKCS7
 
 from smimetui.core.errors import RecipientCertificateError
+from smimetui.core.smime import der as der_
 from smimetui.core.smime.sign import OUR_CAPABILITIES
 
 ECDH_SHA256_KDF = "1.3.132.1.11.1"  # dhSinglePass-stdDH-sha256kdf-scheme (RFC 5753)
@@ -44,15 +45,6 @@ class Preference(Enum):
     AUTO = "auto"
     GCM = "gcm"
     CBC = "cbc"
-
-
-class GCMParameters(core.Sequence):
-    """RFC 5084 GCMParameters (asn1crypto does not define it)."""
-
-    _fields = [
-        ("aes_nonce", core.OctetString),
-        ("aes_icvlen", core.Integer, {"default": 12}),
-    ]
 
 
 class EccCmsSharedInfo(core.Sequence):
@@ -187,15 +179,19 @@ def choose_algorithms(
     )
 
 
-def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+_RID_CACHE: dict[bytes, bytes] = {}
+_ID_DATA = der_.oid("1.2.840.113549.1.7.1")
+_ID_ENVELOPED = der_.oid("1.2.840.113549.1.7.3")
+_ID_AUTH_ENVELOPED = der_.oid("1.2.840.113549.1.9.16.1.23")
+_AES256_CBC = der_.oid("2.16.840.1.101.3.4.1.42")
+_AES256_GCM = der_.oid("2.16.840.1.101.3.4.1.46")
+_EC_PUBLIC_KEY = der_.seq(der_.oid("1.2.840.10045.2.1"))
+# RFC 3370 §4.2.1: rsaEncryption with NULL parameters.
+_RSA_PKCS1 = der_.seq(der_.oid("1.2.840.113549.1.1.1"), der_.tlv(0x05, b""))
+_ECDH_WRAP = der_.seq(der_.oid(ECDH_SHA256_KDF), der_.seq(der_.oid("2.16.840.1.101.3.4.1.45")))
 
 
-def _issuer_serial(cert: asn1_x509.Certificate) -> cms.IssuerAndSerialNumber:
-    return cms.IssuerAndSerialNumber({"issuer": cert.issuer, "serial_number": cert.serial_number})
-
-
-def _oaep_algorithm() -> cms.KeyEncryptionAlgorithm:
+def _oaep_algorithm() -> bytes:
     sha256 = algos.DigestAlgorithm({"algorithm": "sha256"})
     params = algos.RSAESOAEPParams(
         {
@@ -203,48 +199,66 @@ def _oaep_algorithm() -> cms.KeyEncryptionAlgorithm:
             "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": sha256},
         }
     )
-    return cms.KeyEncryptionAlgorithm({"algorithm": "rsaes_oaep", "parameters": params})
+    return cms.KeyEncryptionAlgorithm({"algorithm": "rsaes_oaep", "parameters": params}).dump()
 
 
-def _ktri(recipient: Recipient, cek: bytes, oaep: bool) -> cms.RecipientInfo:
+_RSA_OAEP = _oaep_algorithm()
+
+
+def _rid(cert: x509.Certificate) -> bytes:
+    """IssuerAndSerialNumber of ``cert`` (DER), cached: the same recipients recur all day."""
+    fp = der_.fingerprint(cert)
+    hit = _RID_CACHE.get(fp)
+    if hit is None:
+        parsed = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+        hit = cms.IssuerAndSerialNumber(
+            {"issuer": parsed.issuer, "serial_number": parsed.serial_number}
+        ).dump()
+        if len(_RID_CACHE) > 1024:
+            _RID_CACHE.clear()
+        _RID_CACHE[fp] = hit
+    return hit
+
+
+def _ktri(recipient: Recipient, cek: bytes, oaep: bool) -> bytes:
     key = recipient.cert.public_key()
     assert isinstance(key, rsa.RSAPublicKey)
     if oaep:
         sha256 = hashes.SHA256()
         wrapped = key.encrypt(cek, padding.OAEP(padding.MGF1(sha256), sha256, None))
-        alg = _oaep_algorithm()
+        alg = _RSA_OAEP
     else:
         wrapped = key.encrypt(cek, padding.PKCS1v15())
-        alg = cms.KeyEncryptionAlgorithm({"algorithm": "rsaes_pkcs1v15"})
-    ktri = cms.KeyTransRecipientInfo(
-        {
-            "version": "v0",
-            "rid": cms.RecipientIdentifier(
-                name="issuer_and_serial_number",
-                value=_issuer_serial(_asn1_cert(recipient.cert)),
-            ),
-            "key_encryption_algorithm": alg,
-            "encrypted_key": wrapped,
-        }
-    )
-    return cms.RecipientInfo(name="ktri", value=ktri)
+        alg = _RSA_PKCS1
+    # KeyTransRecipientInfo v0 (the RecipientInfo CHOICE leaves it untagged).
+    return der_.seq(der_.small_int(0), _rid(recipient.cert), alg, der_.octets(wrapped))
+
+
+_SHARED_INFO_NO_UKM = EccCmsSharedInfo(
+    {
+        "key_info": algos.EncryptionAlgorithm({"algorithm": "aes256_wrap"}),
+        "supp_pub_info": (256).to_bytes(4, "big"),
+    }
+).dump()
 
 
 def ecdh_kek(shared_secret: bytes, ukm: bytes | None = None) -> bytes:
     """RFC 5753 KEK for AES-256 key wrap: X9.63 KDF (SHA-256) over ECC-CMS-SharedInfo."""
-    info: dict[str, object] = {
-        "key_info": algos.EncryptionAlgorithm({"algorithm": "aes256_wrap"}),
-        "supp_pub_info": (256).to_bytes(4, "big"),
-    }
+    shared_info = _SHARED_INFO_NO_UKM
     if ukm is not None:
-        info["entity_u_info"] = ukm
-    shared_info = EccCmsSharedInfo(info).dump()
+        shared_info = EccCmsSharedInfo(
+            {
+                "key_info": algos.EncryptionAlgorithm({"algorithm": "aes256_wrap"}),
+                "entity_u_info": ukm,
+                "supp_pub_info": (256).to_bytes(4, "big"),
+            }
+        ).dump()
     return X963KDF(algorithm=hashes.SHA256(), length=32, sharedinfo=shared_info).derive(
         shared_secret
     )
 
 
-def _kari(recipient: Recipient, cek: bytes) -> cms.RecipientInfo:
+def _kari(recipient: Recipient, cek: bytes) -> bytes:
     peer = recipient.cert.public_key()
     assert isinstance(peer, ec.EllipticCurvePublicKey)
     ephemeral = ec.generate_private_key(peer.curve)
@@ -252,39 +266,22 @@ def _kari(recipient: Recipient, cek: bytes) -> cms.RecipientInfo:
     point = ephemeral.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
-    originator = keys.PublicKeyInfo({"algorithm": {"algorithm": "ec"}, "public_key": point})
-    key_alg = cms.KeyEncryptionAlgorithm(
-        {
-            "algorithm": ECDH_SHA256_KDF,
-            "parameters": cms.KeyEncryptionAlgorithm({"algorithm": "aes256_wrap"}),
-        }
-    )
-    kari = cms.KeyAgreeRecipientInfo(
-        {
-            "version": "v3",
-            "originator": cms.OriginatorIdentifierOrKey(name="originator_key", value=originator),
-            "key_encryption_algorithm": key_alg,
-            "recipient_encrypted_keys": [
-                {
-                    "rid": cms.KeyAgreementRecipientIdentifier(
-                        name="issuer_and_serial_number",
-                        value=_issuer_serial(_asn1_cert(recipient.cert)),
-                    ),
-                    "encrypted_key": aes_key_wrap(kek, cek),
-                }
-            ],
-        }
-    )
-    return cms.RecipientInfo(name="kari", value=kari)
+    # originator [0] EXPLICIT OriginatorIdentifierOrKey -> originatorKey [1] IMPLICIT.
+    originator = der_.context(0, der_.context(1, _EC_PUBLIC_KEY + der_.tlv(0x03, b"\0" + point)))
+    encrypted_keys = der_.seq(der_.seq(_rid(recipient.cert), der_.octets(aes_key_wrap(kek, cek))))
+    kari = der_.seq(der_.small_int(3), originator, _ECDH_WRAP, encrypted_keys)
+    return der_.context(1, der_.contents(kari))  # RecipientInfo: kari [1] IMPLICIT
 
 
 def _recipient_infos(
     recipients: Sequence[Recipient], cek: bytes, oaep: bool
-) -> list[cms.RecipientInfo]:
+) -> tuple[list[bytes], bool]:
+    """The RecipientInfos and whether all of them are KTRI v0 (EnvelopedData version 0)."""
     infos = []
+    all_ktri = True
     seen: set[bytes] = set()
     for recipient in recipients:
-        fingerprint = recipient.cert.fingerprint(hashes.SHA256())
+        fingerprint = der_.fingerprint(recipient.cert)
         if fingerprint in seen:  # yourself also in To: one RecipientInfo is enough
             continue
         seen.add(fingerprint)
@@ -293,16 +290,8 @@ def _recipient_infos(
         else:
             _method(recipient, oaep)  # raises for keys that cannot receive
             infos.append(_kari(recipient, cek))
-    return infos
-
-
-def _cbc(content: bytes, cek: bytes) -> tuple[algos.EncryptionAlgorithm, bytes]:
-    iv = os.urandom(16)
-    padder = PKCS7(128).padder()
-    padded = padder.update(content) + padder.finalize()
-    encryptor = Cipher(algorithms.AES(cek), modes.CBC(iv)).encryptor()
-    ciphertext = encryptor.update(padded) + encryptor.finalize()
-    return algos.EncryptionAlgorithm({"algorithm": "aes256_cbc", "parameters": iv}), ciphertext
+            all_ktri = False
+    return infos, all_ktri
 
 
 def encrypt(
@@ -316,43 +305,28 @@ def encrypt(
     choice = choice or choose_algorithms(recipients, preference)
     cek = os.urandom(32)
     oaep = choice.rsa_key_transport.startswith("RSA-OAEP")
-    infos = _recipient_infos(recipients, cek, oaep)
+    infos, all_ktri = _recipient_infos(recipients, cek, oaep)
     if choice.authenticated:
         nonce = os.urandom(12)
         sealed = AESGCM(cek).encrypt(nonce, content, None)
         ciphertext, tag = sealed[:-GCM_TAG_LEN], sealed[-GCM_TAG_LEN:]
-        alg = algos.EncryptionAlgorithm(
-            {
-                "algorithm": "aes256_gcm",
-                "parameters": GCMParameters({"aes_nonce": nonce, "aes_icvlen": GCM_TAG_LEN}),
-            }
+        alg = der_.seq(_AES256_GCM, der_.seq(der_.octets(nonce), der_.small_int(GCM_TAG_LEN)))
+        body = der_.seq(
+            der_.small_int(0),
+            der_.set_of(infos),
+            der_.seq(_ID_DATA, alg, der_.context(0, ciphertext, constructed=False)),
+            der_.octets(tag),
         )
-        body = cms.AuthEnvelopedData(
-            {
-                "version": "v0",
-                "recipient_infos": infos,
-                "auth_encrypted_content_info": {
-                    "content_type": "data",
-                    "content_encryption_algorithm": alg,
-                    "encrypted_content": ciphertext,
-                },
-                "mac": tag,
-            }
-        )
-        info = cms.ContentInfo({"content_type": "authenticated_enveloped_data", "content": body})
-    else:
-        alg, ciphertext = _cbc(content, cek)
-        all_ktri_v0 = all(ri.name == "ktri" for ri in infos)
-        enveloped = cms.EnvelopedData(
-            {
-                "version": "v0" if all_ktri_v0 else "v2",
-                "recipient_infos": infos,
-                "encrypted_content_info": {
-                    "content_type": "data",
-                    "content_encryption_algorithm": alg,
-                    "encrypted_content": ciphertext,
-                },
-            }
-        )
-        info = cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped})
-    return Encrypted(info.dump(), choice)
+        return Encrypted(der_.seq(_ID_AUTH_ENVELOPED, der_.context(0, body)), choice)
+    iv = os.urandom(16)
+    padder = PKCS7(128).padder()
+    padded = padder.update(content) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(cek), modes.CBC(iv)).encryptor()
+    ciphertext = encryptor.update(padded) + encryptor.finalize()
+    alg = der_.seq(_AES256_CBC, der_.octets(iv))
+    body = der_.seq(
+        der_.small_int(0 if all_ktri else 2),
+        der_.set_of(infos),
+        der_.seq(_ID_DATA, alg, der_.context(0, ciphertext, constructed=False)),
+    )
+    return Encrypted(der_.seq(_ID_ENVELOPED, der_.context(0, body)), choice)

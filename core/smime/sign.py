@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from smimetui.core.errors import IdentityError
+from smimetui.core.smime import der as der_
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
@@ -140,30 +141,25 @@ def _capabilities_value(names: Sequence[str]) -> cms.SMIMECapabilites:
     return cms.SMIMECapabilites(caps)
 
 
-def _signed_attrs(
-    content: bytes,
-    digest_name: str,
-    signing_time: dt.datetime,
-    capabilities: Sequence[str],
-    encryption_cert: asn1_x509.Certificate | None,
-) -> cms.CMSAttributes:
-    digest = hashlib.new(digest_name, content).digest()
-    when = signing_time.astimezone(dt.UTC).replace(microsecond=0)
-    # RFC 5652 §11.3: UTCTime for 1950..2049, GeneralizedTime otherwise.
-    time_value = {"utc_time": when} if when.year < 2050 else {"general_time": when}
-    attrs: list[dict[str, object]] = [
-        {"type": "content_type", "values": ["data"]},
-        {"type": "signing_time", "values": [cms.Time(time_value)]},
-        {"type": "message_digest", "values": [digest]},
-    ]
-    if capabilities:
-        attrs.append({"type": "smime_capabilities", "values": [_capabilities_value(capabilities)]})
-    if encryption_cert is not None:
-        pref = cms.SMIMEEncryptionKeyPreference(
-            name="issuer_and_serial_number", value=_issuer_serial(encryption_cert)
-        )
-        attrs.append({"type": "encrypt_key_pref", "values": [pref]})
-    return cms.CMSAttributes(attrs)
+@dataclass(frozen=True, slots=True)
+class _Static:
+    """The DER parts that are the same for every message one signer signs."""
+
+    sid: bytes  # IssuerAndSerialNumber
+    digest_alg: bytes
+    sig_alg: bytes
+    certificates: bytes  # [0] IMPLICIT CertificateSet, or b""
+    fixed_attrs: tuple[bytes, ...]  # contentType, SMIMECapabilities, SMIMEEncryptionKeyPreference
+
+
+_STATIC_CACHE: dict[tuple[object, ...], _Static] = {}
+_CACHE_LIMIT = 64
+_CONTENT_TYPE = der_.oid("1.2.840.113549.1.9.3")
+_MESSAGE_DIGEST = der_.oid("1.2.840.113549.1.9.4")
+_SIGNING_TIME = der_.oid("1.2.840.113549.1.9.5")
+_ID_DATA = der_.oid("1.2.840.113549.1.7.1")
+_ID_SIGNED_DATA = der_.oid("1.2.840.113549.1.7.2")
+_VERSION_1 = der_.small_int(1)
 
 
 def _can_encrypt(cert: x509.Certificate) -> bool:
@@ -172,6 +168,71 @@ def _can_encrypt(cert: x509.Certificate) -> bool:
     except x509.ExtensionNotFound:
         return True
     return bool(ku.key_encipherment or ku.key_agreement)
+
+
+def _certificate_set(signer: SigningKey, enc: x509.Certificate | None) -> bytes:
+    ders = [signer.cert.public_bytes(serialization.Encoding.DER)]
+    extra = list(signer.chain)
+    if enc is not None and enc is not signer.cert:
+        extra.insert(0, enc)
+    for cert in extra:
+        a = _asn1_cert(cert)
+        # Roots are left out: the recipient must already trust them, sending adds nothing.
+        if a.self_signed in ("yes", "maybe") and a.ca:
+            continue
+        der = a.dump()
+        if der not in ders:
+            ders.append(der)
+    return der_.context(0, b"".join(sorted(ders)))  # SET OF: DER order
+
+
+def _static(signer: SigningKey, opts: SignOptions) -> _Static:
+    key = signer.key
+    enc = signer.encryption_cert
+    cache_key = (
+        der_.fingerprint(signer.cert),
+        tuple(der_.fingerprint(c) for c in signer.chain),
+        der_.fingerprint(enc) if enc is not None else None,
+        opts,
+        type(key).__name__,
+    )
+    hit = _STATIC_CACHE.get(cache_key)
+    if hit is not None:
+        return hit
+    if enc is None and _can_encrypt(signer.cert) and not isinstance(key, ed25519.Ed25519PrivateKey):
+        enc = signer.cert
+    attrs = [der_.seq(_CONTENT_TYPE, der_.set_of([_ID_DATA]))]
+    if opts.capabilities:
+        value = _capabilities_value(opts.capabilities)
+        attrs.append(cms.CMSAttribute({"type": "smime_capabilities", "values": [value]}).dump())
+    if enc is not None:
+        pref = cms.SMIMEEncryptionKeyPreference(
+            name="issuer_and_serial_number", value=_issuer_serial(_asn1_cert(enc))
+        )
+        attrs.append(cms.CMSAttribute({"type": "encrypt_key_pref", "values": [pref]}).dump())
+    static = _Static(
+        sid=_issuer_serial(_asn1_cert(signer.cert)).dump(),
+        digest_alg=algos.DigestAlgorithm({"algorithm": _digest_name(key)}).dump(),
+        sig_alg=_signature_algorithm(
+            key, opts.rsa_pss and isinstance(key, rsa.RSAPrivateKey)
+        ).dump(),
+        certificates=_certificate_set(signer, enc) if opts.include_certs else b"",
+        fixed_attrs=tuple(attrs),
+    )
+    if len(_STATIC_CACHE) >= _CACHE_LIMIT:
+        _STATIC_CACHE.clear()
+    _STATIC_CACHE[cache_key] = static
+    return static
+
+
+def _time_attr(signing_time: dt.datetime) -> bytes:
+    when = signing_time.astimezone(dt.UTC)
+    # RFC 5652 §11.3: UTCTime for 1950..2049, GeneralizedTime otherwise.
+    if 1950 <= when.year < 2050:
+        value = der_.tlv(0x17, when.strftime("%y%m%d%H%M%SZ").encode())
+    else:
+        value = der_.tlv(0x18, when.strftime("%Y%m%d%H%M%SZ").encode())
+    return der_.seq(_SIGNING_TIME, der_.set_of([value]))
 
 
 def build_signed_data(
@@ -188,59 +249,34 @@ def build_signed_data(
     (opaque application/pkcs7-mime signed-data).
     """
     opts = options or SignOptions()
-    key = signer.key
-    signer_cert = _asn1_cert(signer.cert)
-    enc = signer.encryption_cert
-    if enc is None and _can_encrypt(signer.cert) and not isinstance(key, ed25519.Ed25519PrivateKey):
-        enc = signer.cert
-    enc_asn1 = _asn1_cert(enc) if enc is not None else None
-    digest_name = _digest_name(key)
-    sig_alg = _signature_algorithm(key, opts.rsa_pss and isinstance(key, rsa.RSAPrivateKey))
-    attrs = _signed_attrs(
-        content,
-        digest_name,
-        signing_time or dt.datetime.now(dt.UTC),
-        opts.capabilities,
-        enc_asn1,
-    )
+    static = _static(signer, opts)
+    digest = hashlib.new(_digest_name(signer.key), content).digest()
+    attrs = [
+        *static.fixed_attrs,
+        _time_attr(signing_time or dt.datetime.now(dt.UTC)),
+        der_.seq(_MESSAGE_DIGEST, der_.set_of([der_.octets(digest)])),
+    ]
+    attr_set = der_.set_of(attrs)
     # The signature covers the DER of the attributes as a SET OF (tag 0x31), not as [0].
-    signature = _sign(key, attrs.dump(), opts.rsa_pss)
-    signer_info = cms.SignerInfo(
-        {
-            "version": "v1",
-            "sid": cms.SignerIdentifier(
-                name="issuer_and_serial_number", value=_issuer_serial(signer_cert)
-            ),
-            "digest_algorithm": {"algorithm": digest_name},
-            "signed_attrs": attrs,
-            "signature_algorithm": sig_alg,
-            "signature": signature,
-        }
+    signature = _sign(signer.key, attr_set, opts.rsa_pss)
+    signer_info = der_.seq(
+        _VERSION_1,
+        static.sid,
+        static.digest_alg,
+        der_.context(0, der_.contents(attr_set)),
+        static.sig_alg,
+        der_.octets(signature),
     )
-    encap: dict[str, object] = {"content_type": "data"}
-    if not detached:
-        encap["content"] = content
-    signed: dict[str, object] = {
-        "version": "v1",
-        "digest_algorithms": [{"algorithm": digest_name}],
-        "encap_content_info": encap,
-        "signer_infos": [signer_info],
-    }
-    if opts.include_certs:
-        certs = [signer_cert]
-        extra = [c for c in signer.chain]
-        if enc is not None and enc is not signer.cert:
-            extra.insert(0, enc)
-        seen = {signer_cert.sha256}
-        for cert in extra:
-            a = _asn1_cert(cert)
-            # Roots are left out: the recipient must already trust them, sending adds nothing.
-            if a.sha256 in seen or (a.self_signed in ("yes", "maybe") and a.ca):
-                continue
-            seen.add(a.sha256)
-            certs.append(a)
-        signed["certificates"] = [
-            cms.CertificateChoices(name="certificate", value=c) for c in certs
-        ]
-    info = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed)})
-    return info.dump()
+    encap = (
+        der_.seq(_ID_DATA)
+        if detached
+        else der_.seq(_ID_DATA, der_.context(0, der_.octets(content)))
+    )
+    signed_data = der_.seq(
+        _VERSION_1,
+        der_.set_of([static.digest_alg]),
+        encap,
+        static.certificates,
+        der_.set_of([signer_info]),
+    )
+    return der_.seq(_ID_SIGNED_DATA, der_.context(0, signed_data))
