@@ -87,8 +87,9 @@ def _smime_kind(entity: Entity) -> str | None:
     ctype = entity.content_type
     if ctype == "multipart/signed":
         return "multipart-signed"
-    filename = (entity.filename or "").lower()
-    is_p7m = ctype == "application/octet-stream" and filename.endswith(".p7m")
+    is_p7m = ctype == "application/octet-stream" and (entity.filename or "").lower().endswith(
+        ".p7m"
+    )
     if ctype not in PKCS7_MIME and not is_p7m:
         return None
     smime_type = (entity.param("smime-type") or "").lower()

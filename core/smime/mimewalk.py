@@ -34,14 +34,18 @@ class Entity:
     content_type: str  # lower-case "maintype/subtype"
     children: tuple[Entity, ...] = ()
     defects: tuple[str, ...] = ()
+    _memo: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def param(self, name: str) -> str | None:
-        value = self.headers.get_param(name, header="content-type")
-        if value is None:
-            return None
-        if isinstance(value, tuple):  # RFC 2231 encoded
-            value = value[2]
-        return str(value)
+        """A Content-Type parameter (RFC 2231 decoded); parsed once per entity."""
+        if "params" not in self._memo:
+            params: dict[str, str] = {}
+            for key, value in self.headers.get_params(header="content-type", failobj=[])[1:]:
+                if isinstance(value, tuple):  # RFC 2231 encoded
+                    value = value[2]
+                params.setdefault(key.lower(), str(value).strip('"'))
+            self._memo["params"] = params
+        return self._memo["params"].get(name.lower())
 
     @property
     def is_multipart(self) -> bool:
@@ -91,37 +95,62 @@ def split_header_body(raw: bytes) -> tuple[bytes, bytes]:
     return raw[: match.start()] + b"\r\n", raw[match.end() :]
 
 
-def _delimiter(boundary: str) -> re.Pattern[bytes]:
-    quoted = re.escape(boundary.encode("utf-8", "surrogateescape"))
-    # RFC 2046: the CRLF before "--boundary" belongs to the delimiter, not to the part.
-    return re.compile(rb"(?:\A|\r?\n)--" + quoted + rb"(--)?[ \t]*(?=\r?\n|\Z)")
+def _delimiter_end(body: bytes, pos: int, marker_len: int) -> tuple[int, bool] | None:
+    """If a delimiter line starts at ``pos``: (end of its line break, is close delimiter)."""
+    end = pos + marker_len
+    closing = body.startswith(b"--", end)
+    if closing:
+        end += 2
+    while end < len(body) and body[end] in b" \t":
+        end += 1
+    if end == len(body):
+        return end, closing
+    if body.startswith(b"\r\n", end):
+        return end + 2, closing
+    if body.startswith(b"\n", end):
+        return end + 1, closing
+    return None  # "--boundary" followed by other text is not a delimiter
 
 
 def split_multipart(body: bytes, boundary: str) -> tuple[list[bytes], bool]:
-    """The raw parts of a multipart body, and whether the close delimiter was found."""
+    """The raw parts of a multipart body, and whether the close delimiter was found.
+
+    Plain ``bytes.find`` rather than a regex per boundary: every message has its own boundary,
+    and compiling a pattern for each costs more than the whole scan.
+    """
+    marker = b"--" + boundary.encode("utf-8", "surrogateescape")
     parts: list[bytes] = []
     start: int | None = None
-    closed = False
-    for match in _delimiter(boundary).finditer(body):
-        if start is not None:
-            parts.append(body[start : match.start()])
-        if match.group(1):
-            closed = True
+    pos = 0
+    while True:
+        pos = body.find(marker, pos)
+        if pos < 0:
             break
-        end = match.end()
-        # skip the line break that ends the delimiter line
-        if body[end : end + 2] == b"\r\n":
-            end += 2
-        elif body[end : end + 1] == b"\n":
-            end += 1
-        start = end
-        if len(parts) > MAX_PARTS:
-            raise ResourceLimitError(
-                f"The message has more than {MAX_PARTS} parts; smimetui stops reading there."
-            )
-    if not closed and start is not None:
+        if pos > 0 and body[pos - 1] != 0x0A:  # not at the start of a line
+            pos += 1
+            continue
+        found = _delimiter_end(body, pos, len(marker))
+        if found is None:
+            pos += 1
+            continue
+        line_end, closing = found
+        if start is not None:
+            # RFC 2046: the line break before "--boundary" belongs to the delimiter
+            cut = pos - 1 if pos > 0 else pos
+            if cut > 0 and body[cut - 1] == 0x0D:
+                cut -= 1
+            parts.append(body[start : max(cut, start)])
+            if len(parts) > MAX_PARTS:
+                raise ResourceLimitError(
+                    f"The message has more than {MAX_PARTS} parts; smimetui stops reading there."
+                )
+        if closing:
+            return parts, True
+        start = line_end
+        pos = line_end
+    if start is not None:
         parts.append(body[start:])
-    return parts, closed
+    return parts, False
 
 
 class _Counter:

@@ -90,6 +90,11 @@ def cert_emails(cert: asn1_x509.Certificate) -> tuple[str, ...]:
     return tuple(out)
 
 
+# CertInfo is immutable and correspondents send the same certificates with every message.
+_INFO_CACHE_SIZE = 1024
+_INFO_CACHE: dict[bytes, CertInfo] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class CertInfo:
     """Display facts about one certificate (and its DER, for import and export)."""
@@ -107,6 +112,16 @@ class CertInfo:
     @classmethod
     def from_asn1(cls, cert: asn1_x509.Certificate) -> CertInfo:
         der = cert.dump()
+        cached = _INFO_CACHE.get(der)
+        if cached is None:
+            cached = cls._build(cert, der)
+            if len(_INFO_CACHE) >= _INFO_CACHE_SIZE:
+                _INFO_CACHE.pop(next(iter(_INFO_CACHE)))
+            _INFO_CACHE[der] = cached
+        return cached
+
+    @classmethod
+    def _build(cls, cert: asn1_x509.Certificate, der: bytes) -> CertInfo:
         return cls(
             email=cert_emails(cert),
             subject=_name(cert.subject),

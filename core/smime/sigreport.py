@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 
 from smimetui.core.errors import CmsError, SmimeTuiError
-from smimetui.core.smime.identity import match_signer_to_from
+from smimetui.core.smime.identity import FromMatch, match_signer_to_from
 from smimetui.core.smime.report import (
     CertInfo,
     ChainStatus,
@@ -30,6 +31,12 @@ from smimetui.core.smime.trust import ChainValidator
 REVOCATION_NOTE = (
     "Revocation was not checked: fetching revocation lists is off (enable it in the config)."
 )
+
+
+@lru_cache(maxsize=4096)
+def _match_from(from_values: tuple[str, ...], emails: tuple[str, ...]) -> FromMatch:
+    """Identity matching parses addresses strictly (slow); senders repeat, so remember it."""
+    return match_signer_to_from(from_values, emails)
 
 
 def _error(covers: Coverage, problem: str, over_ciphertext: bool = False) -> SignatureReport:
@@ -52,9 +59,11 @@ def _who(signer: SignerOutcome) -> str:
 
 
 def _pick_primary(signers: Sequence[SignerOutcome], from_values: Sequence[str]) -> SignerOutcome:
+    if len(signers) == 1:
+        return signers[0]
     valid = [s for s in signers if s.valid and s.cert is not None]
     for s in valid:
-        if match_signer_to_from(from_values, cert_emails(s.cert)).matches:
+        if _match_from(tuple(from_values), cert_emails(s.cert)).matches:
             return s
     return valid[0] if valid else signers[0]
 
@@ -156,7 +165,7 @@ def _evaluate(
         )
     others = [c for c in result.certificates if c is not primary.cert] + list(extra_certs)
     chain = validator.validate(primary.cert, others, moment=moment)
-    identity = match_signer_to_from(from_values, cert_emails(primary.cert))
+    identity = _match_from(tuple(from_values), cert_emails(primary.cert))
     problems = list(chain.problems) + list(identity.problems) + problems
     if chain.revocation is RevocationStatus.NOT_CHECKED:
         notes.append(REVOCATION_NOTE)
