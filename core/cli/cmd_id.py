@@ -82,6 +82,9 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     known = {i.id for i in store.list()}
     ident = store.add(opened.cert, opened.key, opened.chain, protect)
     _print_summary(ctx, ident, store, updated=ident.id in known)
+    from smimetui.core.cli.id_lifecycle import doctor, print_doctor  # the doctor runs on import
+
+    print_doctor(ctx, ident, doctor(ctx, ident))
     if args.keyring:
         _save_in_keyring(ctx, ident, protect)
     return 0
@@ -194,7 +197,17 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-SUBCOMMANDS: tuple[Callable[[_SubParsers], None], ...] = (_register_import, _register_list)
+def _lifecycle() -> tuple[Callable[[_SubParsers], None], ...]:
+    from smimetui.core.cli.id_lifecycle import LIFECYCLE_SUBCOMMANDS  # new/export/check/remove
+
+    return LIFECYCLE_SUBCOMMANDS
+
+
+SUBCOMMANDS: tuple[Callable[[_SubParsers], None], ...] = (
+    _register_import,
+    _register_list,
+    *_lifecycle(),
+)
 
 
 def register(subparsers: _SubParsers) -> None:
