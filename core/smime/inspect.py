@@ -15,6 +15,7 @@ from datetime import datetime
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
+from typing import Any
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
@@ -31,7 +32,12 @@ from smimetui.core.errors import (
 from smimetui.core.home import Home
 from smimetui.core.sanitize import clean_line
 from smimetui.core.smime.bodytext import PKCS7_MIME, BodyCollector
-from smimetui.core.smime.envelope import KeyCandidate, decrypt_envelope, describe_envelope
+from smimetui.core.smime.envelope import (
+    EnvelopeInfo,
+    KeyCandidate,
+    decrypt_envelope,
+    describe_envelope,
+)
 from smimetui.core.smime.mimewalk import Entity, canonical_crlf, parse_entity, parse_message
 from smimetui.core.smime.report import (
     CertInfo,
@@ -46,6 +52,8 @@ from smimetui.core.smime.sigreport import evaluate_signature
 from smimetui.core.smime.trust import ChainValidator, TrustStore
 
 MAX_LAYERS = 6
+# What asn1crypto raises when damage deep in a structure surfaces during lazy parsing.
+_DAMAGE = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 
 
 @dataclass(slots=True)
@@ -187,7 +195,7 @@ def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
         signed = load_signed_data(der)
         econtent = signed["encap_content_info"]["content"]
         inner_bytes = econtent.native if econtent.native is not None else None
-    except (CmsError, ValueError, TypeError, KeyError, IndexError, OverflowError) as err:
+    except (CmsError, *_DAMAGE) as err:
         state.signatures.append(_malformed_signed(_reason(err).rstrip(".")))
         return None
     if inner_bytes is None:
@@ -220,51 +228,45 @@ def _empty_entity() -> Entity:
     return parse_entity(b"Content-Type: text/plain\r\n\r\n")
 
 
-def _peel_enveloped(entity: Entity, state: _State) -> Entity | None:
-    der = entity.decoded()
-    try:
-        info = describe_envelope(der)
-    except (CmsError, ValueError, TypeError, KeyError, IndexError, OverflowError) as err:
-        state.encryption = EncryptionReport(
-            status=EncryptionStatus.ERROR,
-            algorithm="unknown",
-            authenticated=False,
-            problems=(f"The encrypted message could not be read: {_reason(err)}",),
-        )
-        return None
-    recipients = tuple(r.describe() for r in info.recipients)
-    base = {
+def _envelope_facts(info: EnvelopeInfo) -> dict[str, Any]:
+    return {
         "algorithm": info.algorithm,
         "authenticated": info.authenticated,
-        "recipients": recipients,
+        "recipients": tuple(r.describe() for r in info.recipients),
         "key_management": ", ".join(dict.fromkeys(r.key_management for r in info.recipients)),
     }
+
+
+def _failed_envelope(der: bytes, status: EncryptionStatus, problem: str) -> EncryptionReport:
+    try:
+        facts = _envelope_facts(describe_envelope(der))
+    except (CmsError, *_DAMAGE) as err:
+        status = EncryptionStatus.ERROR
+        problem = f"The encrypted message could not be read: {_reason(err)}"
+        facts = {"algorithm": "unknown", "authenticated": False}
+    return EncryptionReport(status=status, problems=(problem,), **facts)
+
+
+def _peel_enveloped(entity: Entity, state: _State) -> Entity | None:
+    der = entity.decoded()
     try:
         outcome = decrypt_envelope(der, state.ctx.keys)
         inner = parse_entity(outcome.content)
     except NoKeyError as err:
-        state.encryption = EncryptionReport(
-            status=EncryptionStatus.NO_KEY, problems=(err.one_line(),), **base
-        )
+        state.encryption = _failed_envelope(der, EncryptionStatus.NO_KEY, err.one_line())
         return None
     except (DecryptionError, KeyUnlockError, CmsError, MimeError) as err:
-        state.encryption = EncryptionReport(
-            status=EncryptionStatus.ERROR, problems=(err.one_line(),), **base
-        )
+        state.encryption = _failed_envelope(der, EncryptionStatus.ERROR, err.one_line())
         return None
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
-        # asn1crypto parses lazily: damage deep in the structure surfaces here
-        state.encryption = EncryptionReport(
-            status=EncryptionStatus.ERROR,
-            problems=("The encrypted message is damaged and could not be decrypted.",),
-            **base,
-        )
+    except _DAMAGE:
+        problem = "The encrypted message is damaged and could not be decrypted."
+        state.encryption = _failed_envelope(der, EncryptionStatus.ERROR, problem)
         return None
     state.encryption = EncryptionReport(
         status=EncryptionStatus.DECRYPTED,
         problems=tuple(outcome.problems),
         decrypted_with=CertInfo.from_der(_cert_der(outcome.used_cert)),
-        **base,
+        **_envelope_facts(outcome.info),
     )
     state.inside_encryption = True
     return inner
@@ -287,7 +289,7 @@ def _collect_certs_only(entity: Entity, state: _State) -> None:
         signed = load_signed_data(entity.decoded())
         certs = [c.chosen for c in signed["certificates"] or () if c.name == "certificate"]
         state.certificates.extend(CertInfo.from_asn1(c) for c in certs)
-    except (CmsError, ValueError, TypeError, KeyError, IndexError, OverflowError):
+    except (CmsError, *_DAMAGE):
         state.problems.append("The certificates in this message could not be read.")
 
 
