@@ -23,6 +23,7 @@ from asn1crypto import cms, core, pem, x509
 from smimetui.core.errors import CmsError
 from smimetui.core.sanitize import clean_line
 from smimetui.core.smime import sigalgs
+from smimetui.core.smime.report import cert_emails
 from smimetui.core.smime.sigalgs import DigestSpec, InvalidSignature, UnsupportedAlgorithm
 
 _ALTERED = "The signature does not match the signed content: it was altered after signing."
@@ -117,10 +118,50 @@ def verify_signed_data(
 
 
 def _certificates(signed: cms.SignedData) -> tuple[x509.Certificate, ...]:
+    """The usable certificates carried in the message (damaged ones are left out)."""
     field = signed["certificates"]
     if isinstance(field, core.Void):
         return ()
-    return tuple(choice.chosen for choice in field if choice.name == "certificate")
+    found: list[x509.Certificate] = []
+    for choice in field:
+        if choice.name == "certificate":
+            cert = parsed_certificate(choice.chosen.dump())
+            if cert is not None:
+                found.append(cert)
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=1024)
+def parsed_certificate(der: bytes) -> x509.Certificate | None:
+    """One parsed, checked certificate object per DER encoding, shared across messages.
+
+    The same few certificates arrive with every message from a correspondent; reusing the object
+    keeps asn1crypto's derived values (name hashes, key identifiers) and our key cache warm, and
+    a certificate that does not parse all the way is refused once, here, instead of raising later
+    in whoever reads it.
+    """
+    try:
+        cert = x509.Certificate.load(der, strict=True)
+        cert.subject.human_friendly  # noqa: B018
+        cert.issuer.human_friendly  # noqa: B018
+        cert.subject.hashable  # noqa: B018
+        cert.issuer.hashable  # noqa: B018
+        cert.serial_number  # noqa: B018
+        cert.not_valid_before  # noqa: B018
+        cert.not_valid_after  # noqa: B018
+        cert.public_key.dump()
+        cert.public_key.sha1  # noqa: B018
+        cert.self_signed  # noqa: B018
+        cert.key_identifier  # noqa: B018
+        cert.authority_key_identifier  # noqa: B018
+        cert_emails(cert)  # decodes every SAN entry (an undecodable rfc822Name raises)
+        cert.key_usage_value  # noqa: B018
+        cert.extended_key_usage_value  # noqa: B018
+        cert.basic_constraints_value  # noqa: B018
+        cert.ca  # noqa: B018
+        return cert
+    except Exception:
+        return None
 
 
 # -- one signer ---------------------------------------------------------------------------------

@@ -336,7 +336,16 @@ class ChainValidator:
                 _RESULTS.move_to_end(key)
                 return hit[1]
         manager = _manager_for(anchors, anchor_key)
-        result = self._validate(manager, signer, list(other_certs), moment, usage)
+        try:
+            result = self._validate(manager, signer, list(other_certs), moment, usage)
+        except Exception as exc:  # damaged certificates must not break the report
+            result = ChainResult(
+                ChainStatus.INVALID,
+                (),
+                (f"The signer's certificate could not be validated ({type(exc).__name__}).",),
+                RevocationStatus.NOT_CHECKED,
+                (NOT_CHECKED_NOTE,),
+            )
         with _SHARED_LOCK:
             _RESULTS[key] = (time.monotonic(), result)
             while len(_RESULTS) > _CACHE_SIZE:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from smimetui.core.errors import CmsError
 from smimetui.core.smime import pki
 from smimetui.core.smime.pki import Issued
+from smimetui.core.smime.report import CertInfo
 from smimetui.core.smime.signeddata import (
     load_signed_data,
     verify_signed_data,
@@ -316,6 +317,22 @@ class TestFailures:
         assert outcome.cert is not None and outcome.cert.dump() == impostor.der
         assert not outcome.valid and ALTERED in outcome.problems[0]
 
+    def test_damaged_certificate_is_left_out(self, pki_dir: dict[str, Path]) -> None:
+        der = cms_sign(
+            CONTENT, [signer(pki_dir, "alice")], extra=["-certfile", pki_dir["intermediate"]]
+        )
+        carried = cms.ContentInfo.load(der)["content"]["certificates"]
+        (inter,) = [
+            c.chosen.dump()
+            for c in carried
+            if c.chosen.subject.native["common_name"] == "Fixture Intermediate CA"
+        ]
+        assert inter[4] == 0x30  # tbsCertificate SEQUENCE; same length, wrong type
+        blob = der.replace(inter, inter[:4] + b"\x04" + inter[5:])
+        result = verify_signed_data(blob, CONTENT)
+        assert len(result.certificates) == 1
+        assert result.signers[0].valid
+
     def test_zero_signers(self, pki_dir: dict[str, Path]) -> None:
         der = cms_sign(CONTENT, [signer(pki_dir, "alice")])
         info = cms.ContentInfo.load(der)
@@ -512,6 +529,8 @@ class TestFuzz:
             return
         for outcome in result.signers:
             assert isinstance(outcome.problems, tuple)
+        for cert in result.certificates:  # every carried certificate is safe to describe
+            CertInfo.from_asn1(cert)
 
     @settings(max_examples=100, deadline=None)
     @given(st.integers(1, 400))
