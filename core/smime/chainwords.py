@@ -111,7 +111,7 @@ def _name_cn(name: x509.Name) -> str:
         common = native.get("common_name") if isinstance(native, dict) else None
         if isinstance(common, list):
             common = common[0] if common else None
-        return clean_line(str(common) if common else name.human_friendly, max_length=120)
+        return str(clean_line(str(common) if common else name.human_friendly, max_length=120))
     except Exception:
         return "(unreadable name)"
 

@@ -275,10 +275,11 @@ def _der_signed_attrs(attrs: cms.CMSAttributes) -> bytes:
     strict DER (the usual case) only the outer header needs rebuilding; anything else is fully
     re-encoded by asn1crypto (slower, so only when needed).
     """
-    contents = attrs.contents
+    contents = bytes(attrs.contents)
     if _is_strict_der(contents, 0, len(contents)):
         return b"\x31" + _der_length(len(contents)) + contents
-    return b"\x31" + attrs.dump(force=True)[1:]
+    reencoded: bytes = attrs.dump(force=True)
+    return b"\x31" + reencoded[1:]
 
 
 def _der_length(n: int) -> bytes:
@@ -424,6 +425,6 @@ def _key_preference(attr_der: bytes) -> tuple[str, str] | None:
 def _safe_name(info: cms.SignerInfo, which: str) -> str:
     try:
         field = info["digest_algorithm" if which == "digest" else "signature_algorithm"]
-        return clean_line(str(field["algorithm"].native))
+        return str(clean_line(str(field["algorithm"].native)))
     except Exception:
         return "(unreadable)"

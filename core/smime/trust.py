@@ -231,7 +231,7 @@ class TrustStore:
     def _stamp(self) -> int | None:
         """Changes whenever a root is added or removed, by us or by another process."""
         try:
-            return self.home.trust_dir.stat().st_mtime_ns
+            return int(self.home.trust_dir.stat().st_mtime_ns)
         except OSError:
             return None
 
@@ -268,10 +268,11 @@ class _SharedTrustManager(TrustManager):
         self._inner = inner
 
     def is_root(self, cert: x509.Certificate) -> bool:
-        return self._inner.is_root(cert)
+        return bool(self._inner.is_root(cert))
 
     def as_trust_anchor(self, authority: Authority) -> TrustAnchor | None:
-        return self._inner.as_trust_anchor(authority)
+        anchor: TrustAnchor | None = self._inner.as_trust_anchor(authority)
+        return anchor
 
     def find_potential_issuers(self, cert: x509.Certificate) -> Iterator[TrustAnchor]:
         return self._inner.find_potential_issuers(cert)
