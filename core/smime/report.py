@@ -70,8 +70,11 @@ def cert_emails(cert: asn1_x509.Certificate) -> tuple[str, ...]:
         san = None
     if san is not None:
         for general_name in san:
-            if general_name.name == "rfc822_name":
-                found.append(str(general_name.native))
+            try:
+                if general_name.name == "rfc822_name":
+                    found.append(str(general_name.native))
+            except Exception:  # undecodable bytes in one entry must not hide the others
+                continue
     if not found:
         try:
             for rdn in cert.subject.chosen:
