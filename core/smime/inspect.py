@@ -10,6 +10,7 @@ string in the report is sanitised.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.header import decode_header, make_header
@@ -296,10 +297,10 @@ def _collect_certs_only(entity: Entity, state: _State) -> None:
 def _header_text(value: object) -> str:
     if value is None:
         return ""
-    try:
-        text = str(make_header(decode_header(str(value))))
-    except Exception:
-        text = str(value)
+    text = str(value)
+    if "=?" in text:  # RFC 2047 encoded words; decoding is slow, most headers have none
+        with suppress(Exception):  # undecodable: shown as it came, sanitised
+            text = str(make_header(decode_header(text)))
     return clean_line(text)
 
 

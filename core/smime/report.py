@@ -114,13 +114,15 @@ class CertInfo:
 
     @classmethod
     def from_asn1(cls, cert: asn1_x509.Certificate) -> CertInfo:
-        der = cert.dump()
-        cached = _INFO_CACHE.get(der)
+        # A parsed, unmodified certificate keeps its original encoding in ``contents``; using
+        # it as the key avoids dump(), which walks every parsed child to look for changes.
+        key = cert.contents if cert.contents is not None else cert.dump()
+        cached = _INFO_CACHE.get(key)
         if cached is None:
-            cached = cls._build(cert, der)
+            cached = cls._build(cert, cert.dump())
             if len(_INFO_CACHE) >= _INFO_CACHE_SIZE:
                 _INFO_CACHE.pop(next(iter(_INFO_CACHE)))
-            _INFO_CACHE[der] = cached
+            _INFO_CACHE[key] = cached
         return cached
 
     @classmethod
