@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from smimetui.core.sanitize import clean_line
 
 AskPassword = Callable[[Directory], str]
 
+_SSL_SOURCE = re.compile(r"\s*\(_ssl\.c:\d+\)")
 _TLS_WORDS = ("ssl", "tls", "certificate", "handshake", "wrong version")
 
 
@@ -31,7 +33,9 @@ def _where(directory: Directory) -> str:
 
 
 def _reason(err: BaseException) -> str:
-    return clean_line(str(err), max_length=160) or type(err).__name__
+    # ldap3 nests the socket error's repr in tuples: keep only the words.
+    text = _SSL_SOURCE.sub("", str(err)).strip("()'\", ")
+    return clean_line(text, max_length=160) or type(err).__name__
 
 
 def _tls(directory: Directory) -> ldap3.Tls:
