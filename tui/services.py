@@ -18,6 +18,8 @@ from smimetui.core.errors import SmimeTuiError
 from smimetui.core.home import Home
 from smimetui.core.smime.report import CertInfo, SecurityReport
 
+PASSPHRASE_TTL = 8 * 3600.0  # seconds an unlocked passphrase is remembered
+MAX_PROMPTS = 3
 # ident, attempt -> passphrase (None: the user cancelled)
 PassphraseAsk = Callable[[str, int], bytes | None]
 
@@ -98,9 +100,16 @@ class MailSession:
         return self._keys
 
     def _passphrase_source(self) -> Any:
-        from smimetui.core.smime.passphrase import CachedPassphrases
+        from smimetui.core.smime.passphrase import (
+            CachedPassphrases,
+            ChainedPassphrases,
+            KeyringPassphrase,
+        )
 
-        return CachedPassphrases(_AskPassphrase(self))
+        # The keyring first (no question at all), then the modal; a passphrase that worked is
+        # remembered for the session so the user is asked once.
+        chain = ChainedPassphrases(KeyringPassphrase(), _AskPassphrase(self))
+        return CachedPassphrases(chain, ttl_seconds=PASSPHRASE_TTL)
 
     def _context(self, *, decrypt: bool) -> Any:
         from smimetui.core.smime.inspect import InspectContext
@@ -151,14 +160,16 @@ class MailSession:
 class _AskPassphrase:
     """A PassphraseSource that asks the user through the session's prompt (a modal)."""
 
+    name = "the passphrase prompt"
+
     def __init__(self, session: MailSession) -> None:
         self.session = session
 
-    def get(self, ident: str, attempt: int) -> bytes | None:
+    def get(self, ident: Any, attempt: int) -> bytes | None:
         ask = self.session.ask_passphrase
-        if ask is None:
+        if ask is None or attempt >= MAX_PROMPTS:
             return None
-        return ask(ident, attempt)
+        return ask(str(getattr(ident, "label", ident)), attempt + 1)
 
 
 def error_text(err: BaseException) -> tuple[str, str]:

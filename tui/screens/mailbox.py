@@ -304,6 +304,7 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         self.query_one(SecurityPane).show(message.report)
         lst = self.query_one(MessageList)
         lst.set_badge(message.uid, verdict_for(message.report).badge)
+        lst.mark_seen(message.uid)
         self.refresh_bindings()
 
     def on_messages_moved(self, message: m.MessagesMoved) -> None:

@@ -40,8 +40,8 @@ def format_date(when: datetime | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M") if when else ""
 
 
-def flags_text(summary: Summary) -> str:
-    new = " " if summary.seen else "N"
+def flags_text(summary: Summary, seen: bool) -> str:
+    new = " " if seen else "N"
     star = "*" if summary.flagged else " "
     attach = "@" if summary.has_attachments else " "
     return f"{new}{star}{attach}"
@@ -99,12 +99,14 @@ class MessageList(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.index: FolderIndex = ListIndex([])
         self.badges: dict[int, Badge] = {}  # uid -> verified badge (replaces the hint)
+        self.seen_uids: set[int] = set()  # read here since the index was loaded
         self.empty_text = "No messages"
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
 
     # -- data ---------------------------------------------------------------------------
     def set_index(self, index: FolderIndex, cursor_uid: int | None = None) -> None:
         self.index = index
+        self.seen_uids = set()
         self._cache.clear()
         self.virtual_size = Size(0, len(index))
         position = index.position_of(cursor_uid) if cursor_uid is not None else None
@@ -117,6 +119,10 @@ class MessageList(ScrollView, can_focus=True):
         position = self.index.position_of(uid)
         if position is not None:
             self._invalidate(position)
+
+    def mark_seen(self, uid: int) -> None:
+        self.seen_uids.add(uid)
+        self.refresh_row(uid)
 
     def refresh_row(self, uid: int) -> None:
         position = self.index.position_of(uid)
@@ -186,14 +192,15 @@ class MessageList(ScrollView, can_focus=True):
         badge = self.badges.get(summary.uid) or badge_for_hint(summary.security)
         date_w, sender_w, _fixed, subject_w = self._columns(width)
         base = self.rich_style
-        if not summary.seen:
+        seen = summary.seen or summary.uid in self.seen_uids
+        if not seen:
             base = base + self.get_component_rich_style("message-list--unread")
         badge_style = base
         if badge.level in _LEVEL_CLASSES:
             badge_style = base + self.get_component_rich_style(_LEVEL_CLASSES[badge.level])
         date = format_date(summary.date)[:date_w] if date_w else ""
         segments = [
-            Segment(flags_text(summary) + " ", base),
+            Segment(flags_text(summary, seen) + " ", base),
             Segment(_fit(badge.text, BADGE_WIDTH) + " ", badge_style),
         ]
         if date_w:
