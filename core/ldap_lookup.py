@@ -337,6 +337,7 @@ def import_found(home: Home, found: Sequence[Found]) -> list[CertificateChange]:
     if not usable:
         raise ContactsError("None of the certificates found is usable, so nothing was imported.")
     book = Contacts(home)
+    known = {normalise(f.email) for f in usable if _has_certificates(book, f.email)}
     changes: list[CertificateChange] = []
     for item in usable:
         for ca in item.chain:
@@ -346,4 +347,13 @@ def import_found(home: Home, found: Sequence[Found]) -> list[CertificateChange]:
         changes += book.add_certificate(
             cert, source=item.source, name=name, addresses=[normalise(item.email)]
         )
-    return changes
+    # Several certificates for a new address arrive together from one entry: none of them
+    # "changes" what we knew.  For a known address every new key still needs a yes.
+    for change in [c for c in changes if c.address not in known]:
+        book.settle(change)
+    return [c for c in changes if c.address in known]
+
+
+def _has_certificates(book: Contacts, address: str) -> bool:
+    info = book.address(address)
+    return info is not None and any(not c.pending for c in info.certificates)

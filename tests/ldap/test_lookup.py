@@ -283,3 +283,12 @@ class TestImport:
         changes = import_found(trusted_home, find_certificates(trusted_home, "alice@example.org"))
         assert [c.address for c in changes] == ["alice@example.org"]
         assert changes[0].new_issuer
+
+    def test_two_certificates_for_a_new_address_are_both_stored(
+        self, trusted_home: Home, corp: Directory
+    ) -> None:
+        found = find_certificates(trusted_home, "bob@example.org")
+        assert import_found(trusted_home, found) == []
+        info = Contacts(trusted_home).address("bob@example.org")
+        assert info is not None and len(info.certificates) == 2
+        assert not any(c.pending or c.accepted for c in info.certificates)
