@@ -297,6 +297,15 @@ class Contacts:
                 (change.address, change.new_fingerprint),
             )
 
+    # -- issue 7 (directories): one entry's certificates for a new address arrive together ----
+    def settle(self, change: CertificateChange) -> None:
+        """Clear the pending mark without marking the certificate accepted by the user."""
+        with self._db() as db:
+            db.execute(
+                "UPDATE certificates SET pending = 0 WHERE address = ? AND sha256 = ?",
+                (change.address, change.new_fingerprint),
+            )
+
     def record_capabilities(
         self,
         address: str,
