@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
 from smimetui.core.cli.context import Context
+from smimetui.core.cli.directory_commands import register_contacts_lookup
 from smimetui.core.contacts import (
     SOURCE_FILE,
     CertificateChange,
@@ -61,6 +62,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("address", metavar="ADDR")
     p.add_argument("sha256", metavar="SHA256", help="fingerprint (or 'auto' to choose again)")
     p.set_defaults(handler=cmd_prefer)
+    register_contacts_lookup(cmds)  # contacts lookup ADDR: certificate directories (issue 7)
 
 
 # -- reading files ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from smimetui.core.cli.context import Context
+from smimetui.core.cli.directory_commands import register_id_publish
 from smimetui.core.errors import InputError, KeyUnlockError, SmimeTuiError
 from smimetui.core.smime.keystore import DigitalId, Keystore
 from smimetui.core.smime.passphrase import (
@@ -207,6 +208,7 @@ SUBCOMMANDS: tuple[Callable[[_SubParsers], None], ...] = (
     _register_import,
     _register_list,
     *_lifecycle(),
+    register_id_publish,  # id publish: certificate directories (issue 7)
 )
 
 
