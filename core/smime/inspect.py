@@ -53,6 +53,12 @@ from smimetui.core.smime.sigreport import evaluate_signature
 from smimetui.core.smime.trust import ChainValidator, TrustStore
 
 MAX_LAYERS = 6
+_ID_DATA = "1.2.840.113549.1.7.1"
+_ID_COMPRESSED = "1.2.840.113549.1.9.16.1.9"
+_COMPRESSED_PROBLEM = (
+    "This message uses compressed S/MIME, which smimetui does not open "
+    "(compressed data could be a decompression bomb)."
+)
 # What asn1crypto raises when damage deep in a structure surfaces during lazy parsing.
 _DAMAGE = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 
@@ -150,10 +156,7 @@ def _peel(entity: Entity, state: _State) -> Entity | None:
             _collect_certs_only(entity, state)
             return None
         else:
-            state.problems.append(
-                "This message uses compressed S/MIME, which smimetui does not open "
-                "(compressed data could be a decompression bomb)."
-            )
+            state.problems.append(_COMPRESSED_PROBLEM)
             return None
     raise ResourceLimitError(
         f"The message is wrapped in more than {MAX_LAYERS} S/MIME layers; smimetui stops there."
@@ -194,8 +197,21 @@ def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
     der = entity.decoded()
     try:
         signed = load_signed_data(der)
+        econtent_type = signed["encap_content_info"]["content_type"].dotted
+        if econtent_type != _ID_DATA:
+            # Only plain data is a message; compressed content could be a decompression bomb
+            # and anything else is not mail.  Never parsed, never shown.
+            what = "compressed data" if econtent_type == _ID_COMPRESSED else "data of another kind"
+            state.signatures.append(
+                _malformed_signed(f"it signs {what}, not a message, so smimetui does not open it")
+            )
+            if econtent_type == _ID_COMPRESSED:
+                state.problems.append(_COMPRESSED_PROBLEM)
+            return None
         econtent = signed["encap_content_info"]["content"]
         inner_bytes = econtent.native if econtent.native is not None else None
+        if inner_bytes is not None and not isinstance(inner_bytes, bytes):
+            raise CmsError("The signed content is not a byte string.")
     except (CmsError, *_DAMAGE) as err:
         state.signatures.append(_malformed_signed(_reason(err).rstrip(".")))
         return None
