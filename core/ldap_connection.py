@@ -9,6 +9,7 @@ directory's timeout for connecting and for every answer.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import math
 import re
 import ssl
@@ -44,7 +45,16 @@ def _tls(directory: Directory) -> ldap3.Tls:
         version=ssl.PROTOCOL_TLS_CLIENT,
         ca_certs_file=directory.ca_file or None,
         valid_names=[directory.host],
+        sni=None if _is_ip(directory.host) else directory.host,
     )
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_tls_problem(err: BaseException) -> bool:
@@ -64,6 +74,12 @@ def translate(directory: Directory, err: Exception) -> DirectoryError:
             f"{where.capitalize()} did not answer within {directory.timeout:g} seconds; "
             "check the URL or raise the timeout.",
             title="Directory timed out",
+        )
+    if "doesn't match any name" in str(err):  # ldap3's host name check; its text is a dict
+        return DirectoryError(
+            f"A secure connection to {where} failed: the server's certificate is not made out "
+            f"to {directory.host}; use the name the certificate gives in the URL.",
+            title="Directory TLS failed",
         )
     if _is_tls_problem(err):
         return DirectoryError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from smimetui.core.directory import Directory, add_directory
 from smimetui.core.home import Home
@@ -47,6 +49,21 @@ def _bundle_file(directory: Path, name: str, certs: list[x509.Certificate]) -> P
     path = directory / f"{name}.p7c"
     path.write_bytes(pkcs7.serialize_certificates(certs, Encoding.DER))
     return path
+
+
+def _server_tls() -> tuple[bytes, bytes, bytes]:
+    """A private CA and a server certificate for 127.0.0.1 and ldap.test (not localhost)."""
+    ca = pki.make_ca("LDAP Test CA")
+    names = [x509.DNSName("ldap.test"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    server = pki.make_leaf(
+        ca,
+        [],
+        common_name="ldap.test",
+        eku=(ExtendedKeyUsageOID.SERVER_AUTH,),
+        san=False,
+        extra_extensions=[(x509.SubjectAlternativeName(names), False)],
+    )
+    return ca.cert_pem, server.cert_pem, server.key_pem()
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +125,7 @@ def ldap_world(
         "twin1": Person("twin1", "twin@example.org", password="twin-secret"),
         "twin2": Person("twin2", "twin@example.org"),
     }
-    server = Slapd.create(root, list(people.values()))
+    server = Slapd.create(root, list(people.values()), _server_tls())
     server.start()
     try:
         yield LdapWorld(server, fixture_pki, bob_rsa, rogue, pub, people)

@@ -34,6 +34,9 @@ modulepath {modules}
 moduleload back_mdb
 pidfile {root}/slapd.pid
 argsfile {root}/slapd.args
+TLSCACertificateFile {root}/tls/ca.pem
+TLSCertificateFile {root}/tls/server.pem
+TLSCertificateKeyFile {root}/tls/server.key
 
 database mdb
 maxsize 10485760
@@ -96,17 +99,32 @@ class Person:
 
 @dataclass
 class Slapd:
+    """Plain LDAP (with STARTTLS) on ``port``, LDAP over TLS on ``tls_port``."""
+
     root: Path
     port: int
+    tls_port: int
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"ldap://127.0.0.1:{self.port}"
 
+    @property
+    def ldaps_url(self) -> str:
+        return f"ldaps://127.0.0.1:{self.tls_port}"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.root / "tls" / "ca.pem"
+
     @classmethod
-    def create(cls, root: Path, people: list[Person]) -> Slapd:
+    def create(cls, root: Path, people: list[Person], tls: tuple[bytes, bytes, bytes]) -> Slapd:
+        """``tls``: the CA certificate, the server certificate and its key (PEM each)."""
         (root / "db").mkdir(parents=True)
+        (root / "tls").mkdir()
+        for name, data in zip(("ca.pem", "server.pem", "server.key"), tls, strict=True):
+            (root / "tls" / name).write_bytes(data)
         conf = root / "slapd.conf"
         conf.write_text(
             _CONF.format(
@@ -129,14 +147,15 @@ class Slapd:
         )
         if result.returncode != 0:
             raise RuntimeError(f"slapadd failed: {result.stderr.decode(errors='replace')}")
-        return cls(root, free_port())
+        return cls(root, free_port(), free_port())
 
     def start(self) -> None:
         # -d 0 keeps slapd in the foreground, so it is our child and dies with the session.
         log = self.root / "slapd.log"
         with log.open("ab") as sink:
             self.process = subprocess.Popen(
-                [SLAPD, "-f", str(self.root / "slapd.conf"), "-h", self.url + "/", "-d", "0"],
+                [SLAPD, "-f", str(self.root / "slapd.conf"), "-d", "0"]
+                + ["-h", f"{self.url}/ {self.ldaps_url}/"],
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )

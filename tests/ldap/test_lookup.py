@@ -182,15 +182,6 @@ class TestFailures:
         with pytest.raises(DirectoryError, match="No directory entry"):
             find_certificates(trusted_home, "alice@example.org")
 
-    def test_starttls_refused_by_a_server_without_tls(
-        self, trusted_home: Home, ldap_world: LdapWorld
-    ) -> None:
-        add_directory(trusted_home, ldap_world.directory(starttls=True))
-        with pytest.raises(DirectoryError) as err:
-            find_certificates(trusted_home, "alice@example.org")
-        assert err.value.title == "Directory TLS failed"
-        assert "STARTTLS" in str(err.value)
-
     def test_ldaps_to_a_plain_port_is_a_tls_failure(
         self, trusted_home: Home, ldap_world: LdapWorld
     ) -> None:
@@ -292,3 +283,43 @@ class TestImport:
         info = Contacts(trusted_home).address("bob@example.org")
         assert info is not None and len(info.certificates) == 2
         assert not any(c.pending or c.accepted for c in info.certificates)
+
+
+class TestTls:
+    def test_ldaps_with_the_private_ca(self, trusted_home: Home, ldap_world: LdapWorld) -> None:
+        server = ldap_world.slapd
+        add_directory(
+            trusted_home, ldap_world.directory(url=server.ldaps_url, ca_file=str(server.ca_file))
+        )
+        (found,) = find_certificates(trusted_home, "alice@example.org")
+        assert found.usable and found.source == f"directory {server.ldaps_url}"
+
+    def test_starttls_with_the_private_ca(self, trusted_home: Home, ldap_world: LdapWorld) -> None:
+        server = ldap_world.slapd
+        add_directory(
+            trusted_home, ldap_world.directory(starttls=True, ca_file=str(server.ca_file))
+        )
+        assert find_certificates(trusted_home, "alice@example.org")[0].usable
+
+    @pytest.mark.parametrize("mode", ["ldaps", "starttls"])
+    def test_unverified_server_certificate(
+        self, trusted_home: Home, ldap_world: LdapWorld, mode: str
+    ) -> None:
+        server = ldap_world.slapd
+        settings = {"url": server.ldaps_url} if mode == "ldaps" else {"starttls": True}
+        add_directory(trusted_home, ldap_world.directory(**settings))  # type: ignore[arg-type]
+        with pytest.raises(DirectoryError, match="certificate verify failed") as err:
+            find_certificates(trusted_home, "alice@example.org")
+        assert err.value.title == "Directory TLS failed"
+
+    def test_certificate_for_another_host(self, trusted_home: Home, ldap_world: LdapWorld) -> None:
+        server = ldap_world.slapd
+        add_directory(
+            trusted_home,
+            ldap_world.directory(
+                url=f"ldaps://localhost:{server.tls_port}", ca_file=str(server.ca_file)
+            ),
+        )
+        with pytest.raises(DirectoryError, match="not made out to localhost") as err:
+            find_certificates(trusted_home, "alice@example.org")
+        assert "{" not in str(err.value)
