@@ -246,15 +246,14 @@ def password_source(directory: Directory) -> str:
 def bind_password(directory: Directory, ask: Callable[[Directory], str] | None = None) -> str:
     """The bind password: password command, then keyring, then ``ask``; DirectoryError if none."""
     if directory.password_command:
-        return secrets.run_password_command(
-            directory.password_command, timeout=max(directory.timeout, 30.0)
-        )
+        command = directory.password_command
+        return str(secrets.run_password_command(command, timeout=max(directory.timeout, 30.0)))
     try:
         stored = secrets.get_secret(directory.secret_key)
     except SecretStoreError:
         stored = None
     if stored:
-        return stored
+        return str(stored)
     if ask is not None:
         return ask(directory)
     raise DirectoryError(

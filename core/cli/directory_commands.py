@@ -127,10 +127,10 @@ def _own_address(ctx: Context, given: str | None) -> str:
         return given
     account = default_account(load_accounts(ctx.home))
     if account is not None:
-        return account.email
+        return str(account.email)
     addresses = {e for ident in Keystore(ctx.home).list() for e in ident.emails}
     if len(addresses) == 1:
-        return addresses.pop()
+        return str(addresses.pop())
     raise IdentityError("Say which of your addresses to publish: smimetui id publish EMAIL.")
 
 
