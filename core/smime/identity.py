@@ -17,6 +17,7 @@ from email.headerregistry import Address
 from email.utils import getaddresses
 
 from smimetui.core.sanitize import clean_line
+from smimetui.core.smime.lookalike import address_problems, decode_domain
 
 # Something that looks like an address, anywhere in a decoded header (names, comments).
 _ADDRESS_LIKE = re.compile(r"[^\s<>()\"',;:@]+@[^\s<>()\"',;:@]+\.[^\s<>()\"',;:@]+")
@@ -37,8 +38,10 @@ class _Unparseable(Exception):
 
 
 def _normalise(addr: str) -> str:
+    """Local part exact; domain case-folded and in Unicode (asn1crypto decodes punycode SANs,
+    a From header may carry either form)."""
     local, sep, domain = addr.strip().rpartition("@")
-    return f"{local}@{domain.lower()}" if sep else addr.strip()
+    return f"{local}@{decode_domain(domain).lower()}" if sep else addr.strip()
 
 
 def _parse_one(value: str) -> tuple[list[Address], str]:
@@ -126,4 +129,5 @@ def match_signer_to_from(from_values: Sequence[str], signer_emails: Sequence[str
         return no(
             f"The message says it is from {shown_sender}, but it was signed by {shown_signers}."
         )
-    return FromMatch(True, (), addrs)
+    # A certificate for a lookalike domain matches exactly and is still a trick: say so.
+    return FromMatch(True, address_problems(sender, "The signer's address"), addrs)

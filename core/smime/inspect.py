@@ -39,7 +39,13 @@ from smimetui.core.smime.envelope import (
     decrypt_envelope,
     describe_envelope,
 )
-from smimetui.core.smime.mimewalk import Entity, canonical_crlf, parse_entity, parse_message
+from smimetui.core.smime.mimewalk import (
+    Entity,
+    canonical_crlf,
+    header_str,
+    parse_entity,
+    parse_message,
+)
 from smimetui.core.smime.report import (
     CertInfo,
     Coverage,
@@ -49,6 +55,7 @@ from smimetui.core.smime.report import (
     SignatureReport,
     SignatureVerdict,
 )
+from smimetui.core.smime.senders import message_problems, reply_to_mismatch, with_sender_problem
 from smimetui.core.smime.sigreport import evaluate_signature
 from smimetui.core.smime.trust import ChainValidator, TrustStore
 
@@ -313,7 +320,7 @@ def _collect_certs_only(entity: Entity, state: _State) -> None:
 def _header_text(value: object) -> str:
     if value is None:
         return ""
-    text = str(value)
+    text = header_str(value)
     if "=?" in text:  # RFC 2047 encoded words; decoding is slow, most headers have none
         with suppress(Exception):  # undecodable: shown as it came, sanitised
             text = str(make_header(decode_header(text)))
@@ -323,7 +330,7 @@ def _header_text(value: object) -> str:
 def _from_parts(headers: Message) -> tuple[str, str]:
     values = headers.get_all("from") or []
     display = _header_text(values[0]) if values else ""
-    pairs = getaddresses([str(v) for v in values])
+    pairs = getaddresses([header_str(v) for v in values])
     addr = clean_line(pairs[0][1], max_length=320) if pairs else ""
     return addr, display
 
@@ -335,13 +342,13 @@ def _protected(content: Entity) -> bool:
 def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
     """Build the security report for ``raw``.  Raises InputError only for unreadable input."""
     root = parse_message(raw)
-    state = _State(ctx=ctx, from_values=[str(v) for v in root.headers.get_all("from") or []])
+    state = _State(ctx=ctx, from_values=[header_str(v) for v in root.headers.get_all("from") or []])
     content = _peel(root, state)
     headers = root.headers
     protected = False
     if content is not None and _protected(content):
         headers, protected = content.headers, True
-        state.from_values = [str(v) for v in headers.get_all("from") or []]
+        state.from_values = [header_str(v) for v in headers.get_all("from") or []]
     collector = BodyCollector(on_signed=lambda e, c: _partial_signature(e, c, state))
     if content is not None:
         collector.signed = bool(state.signatures)
@@ -354,12 +361,15 @@ def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
     signature = _primary_signature(state, collector.text)
     encryption = _finish_encryption(state, signature)
     from_addr, from_display = _from_parts(headers)
+    if signature is not None:
+        signature = with_sender_problem(signature, headers, from_addr)
     problems = list(state.problems) + collector.problems
     problems.extend(_defect_problems(root))
+    problems.extend(message_problems(headers, from_addr, from_display, signature))
     carried = list(state.certificates)
     if signature is not None:
         carried.extend(c for c in signature.certificates if c not in carried)
-    return SecurityReport(
+    report = SecurityReport(
         from_addr=from_addr,
         from_display=from_display,
         subject=_header_text(headers.get("subject")),
@@ -381,6 +391,9 @@ def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
         references=_header_text(headers.get("references") or root.headers.get("references")),
         reply_to=_header_text(headers.get("reply-to")),
     )
+    if signature is not None and (reply := reply_to_mismatch(report)):
+        report = replace(report, problems=(*report.problems, reply))
+    return report
 
 
 def _partial_signature(entity: Entity, collector: BodyCollector, state: _State) -> None:

@@ -13,6 +13,7 @@ import binascii
 import quopri
 import re
 from dataclasses import dataclass, field
+from email.header import Header, decode_header
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -207,6 +208,21 @@ def parse_message(raw: bytes) -> Entity:
     if not entity.headers.keys():
         raise MimeError("This is not an e-mail message: it has no header lines.")
     return entity
+
+
+def header_str(value: object) -> str:
+    """A header value as text.  Raw 8-bit bytes (UTF-8 headers, RFC 6532) come back from the
+    compat32 parser as an ``unknown-8bit`` Header object; they are decoded as UTF-8 here."""
+    if isinstance(value, Header):
+        raw = b"".join(
+            part if isinstance(part, bytes) else part.encode("utf-8", "surrogateescape")
+            for part, _ in decode_header(value)
+        )
+        return raw.decode("utf-8", "replace")
+    text = str(value)
+    if not text.isascii():
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
 
 
 def canonical_crlf(data: bytes) -> bytes:
