@@ -23,7 +23,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from smimetui.core.errors import ContactsError
 from smimetui.core.home import Home
-from smimetui.core.smime.report import CertInfo, SecurityReport, SignatureVerdict, cert_emails
+from smimetui.core.smime.report import (
+    CertInfo,
+    ChainStatus,
+    Coverage,
+    SecurityReport,
+    SignatureVerdict,
+    cert_emails,
+)
 
 SOURCE_MAIL = "signed mail"
 SOURCE_FILE = "file"
@@ -163,10 +170,10 @@ class CertificateChange:
         what = " and ".join(
             w for w, on in (("a new key", self.new_key), ("a new issuer", self.new_issuer)) if on
         )
-        old = ", ".join(f[:16] for f in self.old_fingerprints)
+        old = ", ".join(self.old_fingerprints)  # in full: a prefix can be matched by a forgery
         return (
-            f"The certificate for {self.address} changed ({what}): known SHA-256 {old}..., "
-            f"new {self.new_fingerprint[:16]}.... Accept it only if you have confirmed the "
+            f"The certificate for {self.address} changed ({what}): known SHA-256 {old}, "
+            f"new SHA-256 {self.new_fingerprint}. Accept it only if you have confirmed the "
             "change with them."
         )
 
@@ -448,15 +455,34 @@ def _cert_row(row: tuple[object, ...]) -> ContactCert:
     )
 
 
+def why_not_harvestable(report: SecurityReport) -> str | None:
+    """None when the signer's certificate may be learnt from this message, else why not.
+
+    Only a good signature over the whole message, with a trusted chain and a signer matching
+    From: anyone can make a certificate with anyone's address, so an untrusted one would let a
+    stranger plant their key for a contact (issue 6).
+    """
+    sig = report.signature
+    if sig is None or sig.signer is None:
+        return "the message is not signed by a known certificate"
+    if sig.verdict is not SignatureVerdict.GOOD:
+        return "the signature is not good"
+    if sig.chain is not ChainStatus.TRUSTED:
+        return "the signer's certificate does not lead to a root you trust"
+    if not sig.from_match:
+        return "the signer does not match From"
+    if sig.covers is not Coverage.WHOLE:
+        return "only part of the message is signed"
+    return None
+
+
 def harvest(contacts: Contacts, report: SecurityReport) -> list[CertificateChange]:
     """Learn from a signed message: the signer's certificate, capabilities, encryption preference.
 
-    Only a good signature whose signer matches From teaches anything; otherwise nothing is stored.
+    Only what :func:`why_not_harvestable` accepts teaches anything; otherwise nothing is stored.
     """
     sig = report.signature
-    if sig is None or sig.signer is None or not sig.from_match:
-        return []
-    if sig.verdict is not SignatureVerdict.GOOD:
+    if sig is None or sig.signer is None or why_not_harvestable(report) is not None:
         return []
     address = report.from_addr
     signer = x509.load_der_x509_certificate(sig.signer.der)

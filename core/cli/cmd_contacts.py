@@ -25,6 +25,7 @@ from smimetui.core.contacts import (
     Contacts,
     harvest,
     is_ca,
+    why_not_harvestable,
 )
 from smimetui.core.errors import ContactsError, InputError
 from smimetui.core.sanitize import clean_line
@@ -124,6 +125,9 @@ def _import_signed(ctx: Context, raw: bytes, book: Contacts) -> list[Certificate
         raise ContactsError(
             f"Not imported: the signer ({signer}) does not match From ({report.from_addr})."
         )
+    reason = why_not_harvestable(report)
+    if reason is not None:
+        raise ContactsError(f"Not imported: {reason}.")
     return harvest(book, report)
 
 
