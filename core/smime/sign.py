@@ -72,13 +72,28 @@ def _issuer_serial(cert: asn1_x509.Certificate) -> cms.IssuerAndSerialNumber:
 
 
 def _digest_name(key: PrivateKey) -> str:
-    # RFC 8419: Ed25519 with signed attributes uses SHA-512 for the message digest.
-    return "sha512" if isinstance(key, ed25519.Ed25519PrivateKey) else "sha256"
+    """The digest that matches the key's strength.
+
+    RFC 8419: Ed25519 with signed attributes uses SHA-512.  ECDSA follows the curve (RFC 5008,
+    RFC 5753): a 256-bit hash would cap a P-384 key at 128-bit security, and gpgsm rejects it.
+    """
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return "sha512"
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return {384: "sha384", 521: "sha512"}.get(key.curve.key_size, "sha256")
+    return "sha256"
+
+
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 
 
 def micalg(key: PrivateKey) -> str:
     """The ``micalg`` parameter of multipart/signed for this key (RFC 8551 §3.5.3.2)."""
-    return "sha-512" if _digest_name(key) == "sha512" else "sha-256"
+    return "sha-" + _digest_name(key).removeprefix("sha")
 
 
 def _pss_params() -> algos.RSASSAPSSParams:
@@ -101,7 +116,7 @@ def _signature_algorithm(key: PrivateKey, rsa_pss: bool) -> algos.SignedDigestAl
             )
         return algos.SignedDigestAlgorithm({"algorithm": "rsassa_pkcs1v15"})
     if isinstance(key, ec.EllipticCurvePrivateKey):
-        return algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"})
+        return algos.SignedDigestAlgorithm({"algorithm": f"{_digest_name(key)}_ecdsa"})
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return algos.SignedDigestAlgorithm({"algorithm": "ed25519"})
     raise IdentityError(
@@ -119,7 +134,7 @@ def _sign(key: PrivateKey, data: bytes, rsa_pss: bool) -> bytes:
         )
         return key.sign(data, pad, hashes.SHA256())
     if isinstance(key, ec.EllipticCurvePrivateKey):
-        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+        return key.sign(data, ec.ECDSA(_HASHES[_digest_name(key)]()))
     return key.sign(data)
 
 

@@ -12,8 +12,8 @@ GnuPG < 2.3, which is where those limitations were measured); any other failure 
 * RSA-OAEP key transport: "error getting encrypted session key".
 * ECDH key agreement (EC recipients): "decrypting session key failed: Invalid session key";
   ``gpgsm --encrypt`` refuses EC certificates ("Wrong key usage", it wants keyEncipherment).
-One failure is ours and is marked xfail(strict=True): ECDSA P-384 signatures use SHA-256, which
-gpgsm rejects ("a 256 bit hash is not valid for a 384 bit ECC key").
+ECDSA signatures use the digest that matches the curve (SHA-384 for P-384): gpgsm rejects a
+shorter one ("a 256 bit hash is not valid for a 384 bit ECC key"); test_p384_signer guards that.
 """
 
 from __future__ import annotations
@@ -197,12 +197,6 @@ class TestGpgsmVerifiesOurSignatures:
         assert inner.get_param("hp") == "clear"
         assert "From now on" in inner.get_content()
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="smimetui signs with SHA-256 for every EC key; gpgsm rejects ECDSA on P-384 "
-        "with a hash shorter than the curve ('a 256 bit hash is not valid for a 384 bit ECC "
-        "key', exit 2). Fix: SHA-384/ecdsa-with-SHA384 for P-384, SHA-512 for P-521.",
-    )
     def test_p384_signer(self, gpg, fixture_pki) -> None:  # type: ignore[no-untyped-def]
         out = compose(DRAFT, signer=_signer(fixture_pki.frank_p384, fixture_pki))
         assert_good(gpgsm_verify_detached(gpg, out.data))
