@@ -202,6 +202,7 @@ def _write_config(home: Home, maildir: Path) -> None:
             maildir=str(maildir),
             sent_folder="Sent",
             drafts_folder="Drafts",
+            sign_by_default=True,
             default=True,
         ),
         replace=True,
