@@ -207,12 +207,16 @@ class HeaderCache:
             )
             self._db.execute("COMMIT")
 
-    def delete_uids(self, folder_id: int, uids: Iterable[int]) -> None:
+    def delete_uids(self, folder_id: int, uids: Iterable[int]) -> int:
+        """Delete cached messages; returns how many were there."""
         base = folder_id << UID_BITS
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.executemany("DELETE FROM messages WHERE k=?", [(base | u,) for u in uids])
+            cur = self._db.executemany(
+                "DELETE FROM messages WHERE k=?", [(base | u,) for u in uids]
+            )
             self._db.execute("COMMIT")
+        return max(cur.rowcount, 0)
 
     def _range(self, folder_id: int) -> tuple[int, int]:
         return key(folder_id, 0), key(folder_id, (1 << UID_BITS) - 1)

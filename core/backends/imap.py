@@ -73,11 +73,6 @@ IDLE_RENEW = 25 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
 BACKOFF_START, BACKOFF_CAP = 0.5, 60.0
 
 
-def _quote(name: str) -> bytes:
-    encoded = imap_utf7.encode(name)
-    return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
-
-
 def _role(flags: Iterable[bytes], name: str) -> FolderRole | None:
     if name.upper() == "INBOX":
         return FolderRole.INBOX
@@ -340,7 +335,7 @@ class ImapBackend:
         folders = self._folders if self._folders is not None else self.list_folders()
         for folder in folders:
             if folder.role is role:
-                return folder.name
+                return str(folder.name)
         return None
 
     # -- summaries --------------------------------------------------------------------------------
@@ -373,13 +368,21 @@ class ImapBackend:
         def run(client: imapclient.IMAPClient) -> SyncStats:
             info = self._select(client, folder)
             assert self._raw is not None
+            old = self._indexes.get(folder)
+            state = self.cache.folder_state(self.account, folder)
+            known = len(old) if old is not None and state and old.folder_id == state.id else None
             job = FolderSync(
-                self._raw, self.cache, self.account, folder, info, qresync=self._has(b"QRESYNC")
+                self._raw,
+                self.cache,
+                self.account,
+                folder,
+                info,
+                qresync=self._has(b"QRESYNC"),
+                known_count=known,
             )
             stats = job.run(progress)
             state = self.cache.folder_state(self.account, folder)
             assert state is not None
-            old = self._indexes.get(folder)
             if old is None or job.changes.rebuilt or old.folder_id != state.id:
                 self._indexes[folder] = CachedIndex.load(self.cache, state.id)
             elif job.changes.added or job.changes.removed or job.changes.bits:
@@ -406,8 +409,8 @@ class ImapBackend:
     def _uidvalidity(self, folder: str) -> int:
         state = self.cache.folder_state(self.account, folder)
         if state is not None:
-            return state.uidvalidity
-        return self._call("opening the folder", lambda c: self._select(c, folder).uidvalidity)
+            return int(state.uidvalidity)
+        return int(self._call("opening the folder", lambda c: self._select(c, folder).uidvalidity))
 
     def fetch_raw(self, folder: str, uid: int) -> bytes:
         path = self._message_path(folder, self._uidvalidity(folder), uid)

@@ -11,7 +11,6 @@ back to the sweep, so the cache can drift from the server only until the next sy
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from smimetui.core.backends.base import Progress
@@ -89,6 +88,7 @@ class FolderSync:
         info: MailboxInfo,
         *,
         qresync: bool,
+        known_count: int | None = None,
     ) -> None:
         self.raw = raw
         self.cache = cache
@@ -98,6 +98,15 @@ class FolderSync:
         self.qresync = qresync
         self.changes = Changes()
         self._dirty = False
+        # Messages in the cache before this sync (from the in-memory index when there is one:
+        # count(*) over 100,000 rows reads the whole table), then kept up to date as we go.
+        self._known = known_count
+        self._delta = 0
+        self._swept_total: int | None = None
+
+    def _delete(self, state: FolderState, uids: set[int]) -> None:
+        if uids:
+            self._delta -= self.cache.delete_uids(state.id, uids)
 
     def run(self, progress: Progress | None = None) -> SyncStats:
         started, read_before = time.perf_counter(), self.raw.bytes_read
@@ -106,9 +115,16 @@ class FolderSync:
         state = self.cache.begin_folder(self.account, self.folder, self.info.uidvalidity)
         cold = not state.complete
         new = self._cold(state, progress) if cold else self._warm(state)
-        self.cache.delete_uids(state.id, self.changes.removed)
-        if self._dirty or (not cold and self.cache.count(state.id) != self.info.exists):
+        self._delete(state, self.changes.removed)
+        if cold:
+            total = new
+        else:
+            if self._known is None:
+                self._known = self.cache.count(state.id) - self._delta
+            total = self._known + self._delta
+        if self._dirty or (not cold and total != self.info.exists):
             self._sweep(state)
+            total = self._swept_total if self._swept_total is not None else total
         uidnext = max([self.info.uidnext] + [u + 1 for u, _, _ in self.changes.added])
         self.cache.set_folder_state(
             state.id, highestmodseq=self.info.highestmodseq, uidnext=uidnext
@@ -121,7 +137,7 @@ class FolderSync:
             new=new,
             expunged=len(self.changes.removed),
             flag_changes=len(self.changes.bits),
-            total=self.cache.count(state.id),
+            total=total,
             bytes_read=self.raw.bytes_read - read_before,
             seconds=time.perf_counter() - started,
         )
@@ -203,7 +219,7 @@ class FolderSync:
         )
         self.raw.run([cmd], on_untagged)
         self.cache.set_flags(state.id, updates)
-        self.cache.delete_uids(state.id, self.changes.removed)
+        self._delete(state, self.changes.removed)
 
     def _sweep(self, state: FolderState) -> None:
         """All UIDs and flags: finds expunged messages and flag changes without extensions."""
@@ -230,7 +246,8 @@ class FolderSync:
         gone = set(known) - set(seen)
         self.changes.removed.update(gone)
         self.cache.set_flags(state.id, updates)
-        self.cache.delete_uids(state.id, gone)
+        self._delete(state, gone)
+        self._swept_total = len(seen)
         missing = [u for u in seen if u not in known and u < state.uidnext]
         if missing:  # cached before but lost (an interrupted cold fetch): fetch them again
             self._fetch_uids(state, missing)
@@ -245,7 +262,6 @@ class FolderSync:
         self, state: FolderState, uids: list[int] | None, uid_range: bytes = b"", minimum: int = 0
     ) -> int:
         rows: list[NewRow] = []
-        on_row: Callable[[bytes], None]
 
         def on_row(line: bytes) -> None:
             if fetch_number(line) is None:
@@ -256,6 +272,6 @@ class FolderSync:
                 rows.append(_new_row(row))
 
         self.raw.run([b"UID FETCH %s %s" % (uid_range or uid_set(uids or []), ITEMS)], on_row)
-        self.cache.put_rows(state.id, rows)
+        self._delta += self.cache.put_rows(state.id, rows)
         self.changes.added.extend((r[0], r[2], r[1]) for r in rows)
         return len(rows)
