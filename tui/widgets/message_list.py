@@ -11,6 +11,7 @@ from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -26,6 +27,7 @@ from smimetui.tui.verdict import BADGE_WIDTH, Badge, Level, badge_for_hint
 FLAGS_WIDTH = 3
 DATE_WIDTH = 16
 SENDER_WIDTH = 22
+_UNREAD = "message-list--unread"
 _LEVEL_CLASSES = {
     Level.GOOD: "message-list--good",
     Level.WARN: "message-list--warn",
@@ -102,6 +104,9 @@ class MessageList(ScrollView, can_focus=True):
         self.seen_uids: set[int] = set()  # read here since the index was loaded
         self.empty_text = "No messages"
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
+        self._styles: dict[str, Style] = {}  # resolved once per style change, not per row
+        self._width = 0
+        self._width_for: tuple[int, int, int] = (-1, -1, -1)
 
     # -- data ---------------------------------------------------------------------------
     def set_index(self, index: FolderIndex, cursor_uid: int | None = None) -> None:
@@ -163,18 +168,34 @@ class MessageList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
+        self._styles = {}
+
+    def _row_width(self) -> int:
+        """The width rows are drawn at (without the scrollbar), cached per widget size."""
+        size = self.size
+        if self._width_for != (size.width, size.height, self.virtual_size.height):
+            self._width = self.scrollable_content_region.width
+            self._width_for = (size.width, size.height, self.virtual_size.height)
+        return self._width
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self.rich_style if name == "base" else self.get_component_rich_style(name)
+            self._styles[name] = style
+        return style
 
     def render_line(self, y: int) -> Strip:
         position = int(self.scroll_offset.y) + y
-        width = self.scrollable_content_region.width
+        width = self._row_width()
         if not len(self.index):
             if y == 0:
-                style = self.get_component_rich_style("message-list--empty")
+                style = self._style("message-list--empty")
                 return Strip([Segment(_fit(self.empty_text, width), style)])
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style("base"))
         if position >= len(self.index):
-            return Strip.blank(width, self.rich_style)
-        key = (position, width, position == self.cursor and self.has_focus_within)
+            return Strip.blank(width, self._style("base"))
+        key = (position, width, position == self.cursor and self.has_focus)
         strip = self._cache.get(key)
         if strip is None:
             strip = self._render_row(position, width, key[2])
@@ -191,13 +212,11 @@ class MessageList(ScrollView, can_focus=True):
         summary = self.index.summary(position)
         badge = self.badges.get(summary.uid) or badge_for_hint(summary.security)
         date_w, sender_w, _fixed, subject_w = self._columns(width)
-        base = self.rich_style
         seen = summary.seen or summary.uid in self.seen_uids
-        if not seen:
-            base = base + self.get_component_rich_style("message-list--unread")
+        base = self._style("base") if seen else self._style("base") + self._style(_UNREAD)
         badge_style = base
         if badge.level in _LEVEL_CLASSES:
-            badge_style = base + self.get_component_rich_style(_LEVEL_CLASSES[badge.level])
+            badge_style = base + self._style(_LEVEL_CLASSES[badge.level])
         date = format_date(summary.date)[:date_w] if date_w else ""
         segments = [
             Segment(flags_text(summary, seen) + " ", base),
@@ -207,10 +226,13 @@ class MessageList(ScrollView, can_focus=True):
             segments.append(Segment(_fit(date, date_w) + " ", base))
         segments.append(Segment(_fit(summary.sender, sender_w) + " ", base))
         segments.append(Segment(_fit(summary.subject, subject_w), base))
-        strip = Strip(segments).adjust_cell_length(width, base)
+        used = FLAGS_WIDTH + 1 + BADGE_WIDTH + 1 + (date_w + 1 if date_w else 0) + sender_w + 1
+        if used + subject_w < width:
+            segments.append(Segment(" " * (width - used - subject_w), base))
+        strip = Strip(segments, width) if used <= width else Strip(segments).crop(0, width)
         if is_cursor:
-            strip = strip.apply_style(self.get_component_rich_style("message-list--cursor"))
-        return strip.simplify()
+            strip = strip.apply_style(self._style("message-list--cursor"))
+        return strip
 
     # -- cursor -------------------------------------------------------------------------
     def validate_cursor(self, value: int) -> int:
