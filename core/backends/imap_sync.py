@@ -192,7 +192,7 @@ class FolderSync:
             return 0
         if self.qresync and state.highestmodseq:
             self._changed_since(state)
-        elif not self.qresync:
+        else:  # no extensions, or last synced without them: nothing to ask CHANGEDSINCE from
             self._sweep(state)
         if info.uidnext > state.uidnext or not state.uidnext:
             return self._fetch_new(state)
