@@ -20,7 +20,13 @@ from smimetui.core.sanitize import clean_line
 from smimetui.core.smime.lookalike import address_problems, decode_domain
 
 # Something that looks like an address, anywhere in a decoded header (names, comments).
-_ADDRESS_LIKE = re.compile(r"[^\s<>()\"',;:@]+@[^\s<>()\"',;:@]+\.[^\s<>()\"',;:@]+")
+# The lookbehind and the possessive run make it linear: a match starts only where a run of
+# address characters starts, and a run without "@" is given up at once (no backtracking).
+_ADDRESS_LIKE = re.compile(
+    r"(?<![^\s<>()\"',;:@])[^\s<>()\"',;:@]++@[^\s<>()\"',;:@]+\.[^\s<>()\"',;:@]+"
+)
+# Longer From values are no sender anyone could read, and parsing them costs time.
+MAX_FROM_LENGTH = 2048
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 # Empty list elements ("a@b.c," / ", a@b.c"): obsolete syntax that parsers disagree about.
 _EMPTY_ELEMENT = re.compile(r"^\s*,|,\s*$|,\s*,")
@@ -46,6 +52,8 @@ def _normalise(addr: str) -> str:
 
 def _parse_one(value: str) -> tuple[list[Address], str]:
     """Mailboxes of one From value and its decoded text; _Unparseable on any defect."""
+    if len(value) > MAX_FROM_LENGTH:
+        raise _Unparseable
     unfolded = _FOLD.sub("", value)
     try:
         header = policy.strict.header_factory("From", unfolded)

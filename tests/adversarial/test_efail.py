@@ -229,4 +229,3 @@ def _listener_works(listener: Listener) -> None:
     while listener.connections == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert listener.connections == 1
-
