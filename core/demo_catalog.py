@@ -346,9 +346,9 @@ def cbc_signed(p: DemoPki, n: int) -> DemoMessage:
 
 CATALOG: tuple[Builder, ...] = (
     archived,
+    sent_copy,
     thread_1,
     thread_2,
-    sent_copy,
     thread_3,
     thread_4,
     good_alice,
