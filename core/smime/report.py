@@ -58,11 +58,27 @@ def _name(name: asn1_x509.Name) -> str:
         return "(unreadable name)"
 
 
+# Per certificate object (held in the entry, so its id() is not reused): the read path asks for
+# the addresses of the same shared certificate objects with every message.
+_EMAILS: dict[int, tuple[asn1_x509.Certificate, tuple[str, ...]]] = {}
+
+
 def cert_emails(cert: asn1_x509.Certificate) -> tuple[str, ...]:
     """Addresses of a certificate: rfc822Name SANs, else emailAddress in the subject DN.
 
     Local parts keep their case, domains are lower-cased (RFC 5321: domains are case-insensitive).
     """
+    hit = _EMAILS.get(id(cert))
+    if hit is not None and hit[0] is cert:
+        return hit[1]
+    emails = _read_emails(cert)
+    if len(_EMAILS) >= 1024:
+        _EMAILS.clear()
+    _EMAILS[id(cert)] = (cert, emails)
+    return emails
+
+
+def _read_emails(cert: asn1_x509.Certificate) -> tuple[str, ...]:
     found: list[str] = []
     try:
         san = cert.subject_alt_name_value
@@ -96,6 +112,10 @@ def cert_emails(cert: asn1_x509.Certificate) -> tuple[str, ...]:
 # CertInfo is immutable and correspondents send the same certificates with every message.
 _INFO_CACHE_SIZE = 1024
 _INFO_CACHE: dict[bytes, CertInfo] = {}
+# In front of it, by object identity: the read path shares one parsed object per certificate
+# (signeddata.parsed_certificate), and even ``contents`` walks the whole parsed tree to look for
+# changes (about 50 us per call).  The entry holds the object, so its id() is not reused.
+_BY_OBJECT: dict[int, tuple[asn1_x509.Certificate, CertInfo]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +134,17 @@ class CertInfo:
 
     @classmethod
     def from_asn1(cls, cert: asn1_x509.Certificate) -> CertInfo:
+        hit = _BY_OBJECT.get(id(cert))
+        if hit is not None and hit[0] is cert:
+            return hit[1]
+        info = cls._from_encoding(cert)
+        if len(_BY_OBJECT) >= _INFO_CACHE_SIZE:
+            _BY_OBJECT.clear()
+        _BY_OBJECT[id(cert)] = (cert, info)
+        return info
+
+    @classmethod
+    def _from_encoding(cls, cert: asn1_x509.Certificate) -> CertInfo:
         # A parsed, unmodified certificate keeps its original encoding in ``contents``; using
         # it as the key avoids dump(), which walks every parsed child to look for changes.
         key = cert.contents if cert.contents is not None else cert.dump()

@@ -22,7 +22,7 @@ from asn1crypto import cms, core, pem, x509
 
 from smimetui.core.errors import CmsError
 from smimetui.core.sanitize import clean_line
-from smimetui.core.smime import sigalgs
+from smimetui.core.smime import der_read, sigalgs
 from smimetui.core.smime.report import cert_emails
 from smimetui.core.smime.sigalgs import DigestSpec, InvalidSignature, UnsupportedAlgorithm
 
@@ -85,7 +85,25 @@ def verify_signed_data(
     detached: bytes | None = None,
     extra_certs: Sequence[x509.Certificate] = (),
 ) -> SignedDataResult:
-    """Verify every signer of a SignedData over its eContent, or over ``detached`` without one."""
+    """Verify every signer of a SignedData over its eContent, or over ``detached`` without one.
+
+    The common case (strict DER, every signer good) is settled by signeddata_fast straight from
+    the bytes; everything else, and every problem sentence, comes from :func:`verify_full`.
+    """
+    from smimetui.core.smime.signeddata_fast import fast_verify  # it builds on this module
+
+    fast = fast_verify(der, detached, extra_certs)
+    if fast is not None:
+        return fast
+    return verify_full(der, detached, extra_certs)
+
+
+def verify_full(
+    der: bytes,
+    detached: bytes | None = None,
+    extra_certs: Sequence[x509.Certificate] = (),
+) -> SignedDataResult:
+    """:func:`verify_signed_data` through asn1crypto's full parser, for every kind of input."""
     signed = load_signed_data(der)
     try:
         encap = signed["encap_content_info"]
@@ -276,7 +294,7 @@ def _der_signed_attrs(attrs: cms.CMSAttributes) -> bytes:
     re-encoded by asn1crypto (slower, so only when needed).
     """
     contents = bytes(attrs.contents)
-    if _is_strict_der(contents, 0, len(contents)):
+    if der_read.is_strict(contents, 0, len(contents)):
         return b"\x31" + _der_length(len(contents)) + contents
     reencoded: bytes = attrs.dump(force=True)
     return b"\x31" + reencoded[1:]
@@ -287,41 +305,6 @@ def _der_length(n: int) -> bytes:
         return bytes([n])
     raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
     return bytes([0x80 | len(raw)]) + raw
-
-
-def _is_strict_der(buf: bytes, pos: int, end: int, depth: int = 0) -> bool:
-    """Definite minimal lengths throughout; constructed universal types only SEQUENCE/SET."""
-    if depth > 32:
-        return False
-    while pos < end:
-        tag = buf[pos]
-        pos += 1
-        if tag & 0x1F == 0x1F:
-            return False  # high tag numbers never occur in these attributes
-        if pos >= end:
-            return False
-        first = buf[pos]
-        pos += 1
-        if first < 0x80:
-            length = first
-        elif first == 0x80 or first > 0x84:
-            return False  # indefinite length (BER) or absurd
-        else:
-            count = first & 0x7F
-            raw = buf[pos : pos + count]
-            pos += count
-            length = int.from_bytes(raw, "big")
-            if len(raw) != count or raw[0] == 0 or length < 0x80:
-                return False  # non-minimal length: BER
-        if pos + length > end:
-            return False
-        if tag & 0x20:
-            if tag & 0xC0 == 0 and tag & 0x1F not in (0x10, 0x11):
-                return False  # constructed string: BER
-            if not _is_strict_der(buf, pos, pos + length, depth + 1):
-                return False
-        pos += length
-    return pos == end
 
 
 def _find_cert(

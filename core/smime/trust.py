@@ -115,8 +115,21 @@ def _read_bundle(path: str, mtime_ns: int, size: int) -> tuple[x509.Certificate,
     return tuple(certs)
 
 
+# By object identity: the read path shares one parsed object per certificate, and dump() walks
+# the whole parsed tree to look for changes on every call.  Entries hold the object, so that its
+# id() is not reused while cached.
+_FINGERPRINTS: dict[int, tuple[x509.Certificate, str]] = {}
+
+
 def _sha256(cert: x509.Certificate) -> str:
-    return hashlib.sha256(cert.dump()).hexdigest()
+    hit = _FINGERPRINTS.get(id(cert))
+    if hit is not None and hit[0] is cert:
+        return hit[1]
+    value = hashlib.sha256(cert.dump()).hexdigest()
+    if len(_FINGERPRINTS) >= 4096:
+        _FINGERPRINTS.clear()
+    _FINGERPRINTS[id(cert)] = (cert, value)
+    return value
 
 
 @functools.lru_cache(maxsize=8)
@@ -138,6 +151,7 @@ class TrustStore:
         self._anchor_key: frozenset[str] = frozenset()
         self._user_hashes: frozenset[str] = frozenset()
         self._dir_stamp: int | None = None
+        self._trust_path: str | None = None
 
     # -- user roots -----------------------------------------------------------------------------
     def add(self, data: bytes) -> CertInfo:
@@ -229,9 +243,16 @@ class TrustStore:
             return self._anchors, self._anchor_key
 
     def _stamp(self) -> int | None:
-        """Changes whenever a root is added or removed, by us or by another process."""
+        """Changes whenever a root is added or removed, by us or by another process.
+
+        One os.stat() of a cached path string per call (about 1 us): cheap enough to ask on
+        every validation, so a root added by another process counts at once.
+        """
+        path = self._trust_path
+        if path is None:
+            path = self._trust_path = os.fspath(self.home.trust_dir)
         try:
-            return int(self.home.trust_dir.stat().st_mtime_ns)
+            return os.stat(path).st_mtime_ns
         except OSError:
             return None
 
