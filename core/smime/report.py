@@ -14,6 +14,7 @@ from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 
+from smimetui.core.errors import CertificateError
 from smimetui.core.sanitize import clean_line
 
 
@@ -172,7 +173,14 @@ class CertInfo:
 
     @classmethod
     def from_der(cls, der: bytes) -> CertInfo:
-        return cls.from_asn1(asn1_x509.Certificate.load(der))
+        """Raises :class:`CertificateError` (never a parser exception) for damaged DER."""
+        try:
+            return cls.from_asn1(asn1_x509.Certificate.load(der, strict=True))
+        except Exception as exc:  # asn1crypto parses lazily: damage surfaces anywhere in here
+            raise CertificateError(
+                "The certificate is damaged and cannot be read.",
+                details=f"{type(exc).__name__}: {exc}",
+            ) from exc
 
     @property
     def display_name(self) -> str:
