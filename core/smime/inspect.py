@@ -32,7 +32,7 @@ from smimetui.core.errors import (
 )
 from smimetui.core.home import Home
 from smimetui.core.sanitize import clean_line
-from smimetui.core.smime.bodytext import PKCS7_MIME, BodyCollector
+from smimetui.core.smime.bodytext import PKCS7_MIME, PKCS7_SIG, BodyCollector
 from smimetui.core.smime.envelope import (
     EnvelopeInfo,
     KeyCandidate,
@@ -86,10 +86,45 @@ class InspectContext:
         *,
         keys: Sequence[KeyCandidate] = (),
         moment: datetime | None = None,
-        fetch_revocation: bool = False,
+        fetch_revocation: bool | None = None,
     ) -> InspectContext:
+        """Trust store, contacts' certificates and settings of ``home``.
+
+        ``fetch_revocation=None`` follows ``[security] fetch_revocation`` in the config (off
+        unless the user turned it on: checking revocation contacts CAs over the network).
+        """
+        if fetch_revocation is None:
+            fetch_revocation = _config_fetch_revocation(home)
         validator = ChainValidator(TrustStore(home), fetch_revocation=fetch_revocation)
-        return cls(validator=validator, keys=keys, moment=moment)
+        return cls(validator=validator, keys=keys, moment=moment, extra_certs=_known_certs(home))
+
+
+def _config_fetch_revocation(home: Home) -> bool:
+    from smimetui.core.config import load_config
+
+    security = load_config(home).get("security", {})
+    return isinstance(security, dict) and security.get("fetch_revocation") is True
+
+
+def _known_certs(home: Home) -> list[asn1_x509.Certificate]:
+    """Contacts' certificates and stored intermediates: they find a signer whose mail carried
+    no certificate and complete chains.  They are never trust anchors."""
+    if not home.contacts_db.exists():
+        return []
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from smimetui.core.contacts import Contacts
+
+    contacts = Contacts(home)
+    ders = [cert.public_bytes(Encoding.DER) for cert in contacts.intermediates()]
+    for contact in contacts.list():
+        for info in contact.addresses:
+            ders.extend(c.der for c in info.certificates if not c.pending)
+    certs = []
+    for der in dict.fromkeys(ders):
+        with suppress(*_DAMAGE):
+            certs.append(asn1_x509.Certificate.load(der))
+    return certs
 
 
 @dataclass(slots=True)
@@ -108,6 +143,9 @@ def _smime_kind(entity: Entity) -> str | None:
     """'signed', 'enveloped', 'certs-only', 'compressed' for a root S/MIME entity, else None."""
     ctype = entity.content_type
     if ctype == "multipart/signed":
+        protocol = (entity.param("protocol") or "").lower()
+        if protocol and protocol not in PKCS7_SIG:
+            return "foreign-signed"  # OpenPGP (RFC 3156) or another scheme we do not check
         return "multipart-signed"
     is_p7m = ctype == "application/octet-stream" and (entity.filename or "").lower().endswith(
         ".p7m"
@@ -162,11 +200,22 @@ def _peel(entity: Entity, state: _State) -> Entity | None:
         elif kind == "certs-only":
             _collect_certs_only(entity, state)
             return None
+        elif kind == "foreign-signed":
+            state.problems.append(_foreign_signature_problem(entity))
+            return entity.children[0] if entity.children else None
         else:
             state.problems.append(_COMPRESSED_PROBLEM)
             return None
     raise ResourceLimitError(
         f"The message is wrapped in more than {MAX_LAYERS} S/MIME layers; smimetui stops there."
+    )
+
+
+def _foreign_signature_problem(entity: Entity) -> str:
+    protocol = clean_line(entity.param("protocol") or "unknown", max_length=80)
+    return (
+        f"This message is signed with another scheme ({protocol}, e.g. OpenPGP), which "
+        "smimetui does not check: treat it as unsigned."
     )
 
 
@@ -398,6 +447,11 @@ def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
 
 def _partial_signature(entity: Entity, collector: BodyCollector, state: _State) -> None:
     """A multipart/signed below the root: its text is a signed segment, the signature partial."""
+    if _smime_kind(entity) == "foreign-signed":
+        state.problems.append(_foreign_signature_problem(entity))
+        for child in entity.children[:1]:
+            collector.collect(child)
+        return
     if len(entity.children) != 2 or collector.signed:
         # inside a whole-message signature nested signatures add nothing; malformed: show as is
         for child in entity.children[:1]:

@@ -326,3 +326,39 @@ class TestOther:
         assert "<U+202E>" in report.text
         assert report.attachments[0].filename.endswith("evil.sh")
         assert "/" not in report.attachments[0].filename
+
+
+class TestContextFromHome:
+    def test_openpgp_signed_is_shown_unsigned(self, ctx) -> None:
+        mail = (
+            b"From: alice@example.org\r\nSubject: pgp\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/signed; boundary="P"; protocol="application/pgp-signature";'
+            b" micalg=pgp-sha256\r\n\r\n--P\r\nContent-Type: text/plain\r\n\r\nPGP body\r\n"
+            b"--P\r\nContent-Type: application/pgp-signature\r\n\r\n-----BEGIN PGP SIGNATURE-----"
+            b"\r\nAAAA\r\n-----END PGP SIGNATURE-----\r\n--P--\r\n"
+        )
+        report = inspect_message(mail, ctx)
+        assert report.signature is None
+        assert "PGP body" in report.text and "BEGIN PGP" not in report.text
+        assert any("OpenPGP" in p for p in report.problems)
+
+    def test_signer_certificate_from_contacts(self, pki_dir, fixture_pki, home) -> None:
+        """Mail signed without certificates verifies with the certificate stored in contacts."""
+        from smimetui.core.contacts import Contacts
+
+        TrustStore(home).add(fixture_pki.root.cert_pem)
+        mail = sign(pki_dir, extra=("-nocerts",), chain=False)
+        bare = inspect_message(mail, InspectContext.from_home(home)).signature
+        assert bare is not None and bare.verdict is SignatureVerdict.ERROR
+        contacts = Contacts(home)
+        contacts.add_intermediate(fixture_pki.intermediate.cert)
+        contacts.add_certificate(fixture_pki.alice.cert, source="file", name="Alice")
+        sig = inspect_message(mail, InspectContext.from_home(home)).signature
+        assert sig is not None and sig.is_trustworthy, sig.problems
+
+    def test_revocation_setting_from_config(self, home) -> None:
+        from smimetui.core.config import save_config
+
+        assert not InspectContext.from_home(home).validator.fetch_revocation
+        save_config(home, {"security": {"fetch_revocation": True}})
+        assert InspectContext.from_home(home).validator.fetch_revocation
