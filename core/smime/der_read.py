@@ -66,6 +66,14 @@ def children(buf: bytes, start: int, end: int) -> list[Tlv]:
     return out
 
 
+def der_length(n: int) -> bytes:
+    """The DER length octets for ``n`` content bytes."""
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
 def expect(tlv: Tlv, tag: int) -> Tlv:
     if tlv[0] != tag:
         raise DerError(f"expected tag {tag:#x}, found {tlv[0]:#x}")

@@ -172,11 +172,19 @@ class _Recipient:
 
 
 @dataclass(frozen=True, slots=True)
+class _Gcm:
+    """RFC 5084 GCMParameters as values."""
+
+    nonce: bytes
+    icv_len: int
+
+
+@dataclass(frozen=True, slots=True)
 class _Envelope:
     info: EnvelopeInfo
     recipients: tuple[_Recipient, ...]
     cipher_name: str
-    params: Any  # IV bytes (CBC) or GcmParameters
+    params: Any  # IV bytes (CBC), _Gcm, or None (unknown cipher)
     ciphertext: bytes
     mac: bytes = b""
     aad: bytes = b""
@@ -193,11 +201,16 @@ def _issuer_text(issuer_der: bytes) -> str:
 
 
 def _issuer_serial_id(ias: Any, key_management: str) -> RecipientId:
-    issuer_der = bytes(ias["issuer"].dump())
+    return issuer_serial_rid(
+        bytes(ias["issuer"].dump()), ias["serial_number"].native, key_management
+    )
+
+
+def issuer_serial_rid(issuer_der: bytes, serial: int, key_management: str) -> RecipientId:
     return RecipientId(
         kind="issuer_serial",
         issuer=_issuer_text(issuer_der),
-        serial=format(ias["serial_number"].native, "X"),
+        serial=format(serial, "X"),
         ski="",
         key_management=key_management,
         issuer_der=issuer_der,
@@ -337,8 +350,8 @@ def _parse(der: bytes) -> _Envelope:
     if cipher is not None and cipher.mode == "gcm":
         if kind != "auth-enveloped":
             raise CmsError("This message uses AES-GCM outside AuthEnvelopedData, which is invalid.")
-        params = alg["parameters"].parse(GcmParameters)
-        params.native  # noqa: B018 - parse now so that malformed parameters fail here
+        gcm = alg["parameters"].parse(GcmParameters).native  # malformed parameters fail here
+        params = _Gcm(nonce=gcm["aes_nonce"], icv_len=int(gcm["aes_icvlen"]))
     elif cipher is not None:
         if kind == "auth-enveloped":
             raise CmsError(
@@ -361,7 +374,16 @@ def _parse(der: bytes) -> _Envelope:
 
 
 def _parse_checked(der: bytes) -> _Envelope:
-    """Parse, turning every decoder failure into one CmsError sentence."""
+    """Parse, turning every decoder failure into one CmsError sentence.
+
+    The common, strict-DER case is read by envelope_fast straight from the bytes; anything else
+    (and every error sentence) comes from :func:`_parse`.
+    """
+    from smimetui.core.smime.envelope_fast import fast_parse  # it builds on this module
+
+    fast = fast_parse(der)
+    if fast is not None:
+        return fast
     try:
         return _parse(der)
     except SmimeTuiError:
@@ -390,11 +412,9 @@ def _decrypt_content(env: _Envelope, content_key: bytes) -> bytes:
     if len(content_key) != cipher.key_size:
         raise DecryptionError(DECRYPT_FAILED)
     if cipher.mode == "gcm":
-        icv = int(env.params["aes_icvlen"].native)
-        if icv != len(env.mac):
+        if env.params.icv_len != len(env.mac):
             raise CmsError("The AES-GCM tag of this message does not have the announced length.")
-        nonce = env.params["aes_nonce"].native
-        return bytes(decrypt_gcm(content_key, nonce, env.ciphertext, env.mac, env.aad))
+        return bytes(decrypt_gcm(content_key, env.params.nonce, env.ciphertext, env.mac, env.aad))
     if not isinstance(env.params, bytes):
         raise CmsError(f"The {cipher.display} parameters of this message are malformed.")
     return bytes(decrypt_cbc(cipher, content_key, env.params, env.ciphertext))
