@@ -117,6 +117,7 @@ _INFO_CACHE: dict[bytes, CertInfo] = {}
 # (signeddata.parsed_certificate), and even ``contents`` walks the whole parsed tree to look for
 # changes (about 50 us per call).  The entry holds the object, so its id() is not reused.
 _BY_OBJECT: dict[int, tuple[asn1_x509.Certificate, CertInfo]] = {}
+_BY_DER: dict[bytes, CertInfo] = {}  # from_der, keyed by the whole encoding
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +175,22 @@ class CertInfo:
     @classmethod
     def from_der(cls, der: bytes) -> CertInfo:
         """Raises :class:`CertificateError` (never a parser exception) for damaged DER."""
+        key = der if isinstance(der, bytes) else None  # bytearray etc. are not cached
+        cached = _BY_DER.get(key) if key is not None else None
+        if cached is not None:
+            return cached
         try:
-            return cls.from_asn1(asn1_x509.Certificate.load(der, strict=True))
+            info = cls.from_asn1(asn1_x509.Certificate.load(der, strict=True))
         except Exception as exc:  # asn1crypto parses lazily: damage surfaces anywhere in here
             raise CertificateError(
                 "The certificate is damaged and cannot be read.",
                 details=f"{type(exc).__name__}: {exc}",
             ) from exc
+        if key is not None:
+            if len(_BY_DER) >= _INFO_CACHE_SIZE:
+                _BY_DER.clear()
+            _BY_DER[key] = info
+        return info
 
     @property
     def display_name(self) -> str:

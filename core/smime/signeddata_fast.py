@@ -56,7 +56,8 @@ _ATTR_NAMES: dict[bytes, str] = {
 _SINGLE_VALUED = ("content_type", "message_digest", "signing_time")
 _CERT_CHOICES_SKIPPED = (0xA0, 0xA1, 0xA2, 0xA3)  # extended, attribute and other certificates
 
-Attrs = dict[str, list[tuple[Tlv, list[Tlv]]]]
+# name -> [(the attribute's encoding, the encodings of its values)]
+Attrs = dict[str, list[tuple[bytes, tuple[bytes, ...]]]]
 
 
 class _Declined(Exception):
@@ -155,10 +156,8 @@ def _signer(
         digest = digests[spec.asn1_name] = spec.hash(content)
     found: Attrs = {}
     if attrs is not None:
-        if not der_read.is_strict(buf, attrs[1], attrs[2]):
-            raise _Declined  # BER attributes: the full path re-encodes them
         found = _attributes(buf, attrs)
-        _check_attributes(buf, found, digest, econtent_oid)
+        _check_attributes(found, digest, econtent_oid)
         body = contents(buf, attrs)
         signed_bytes = b"\x31" + _der_length(len(body)) + body
     elif econtent_oid == _OID_DATA:
@@ -172,13 +171,13 @@ def _signer(
         cert=cert,
         digest_algorithm=spec.display,
         signature_algorithm=name,
-        signing_time=_signing_time(buf, found),
+        signing_time=_signing_time(found),
         weak_digest=False,
         problems=(),
-        capabilities=_capabilities(whole(buf, found["smime_capabilities"][0][0]))
+        capabilities=_capabilities(found["smime_capabilities"][0][0])
         if "smime_capabilities" in found
         else (),
-        encryption_key_preference=_key_preference(whole(buf, found["encrypt_key_pref"][0][0]))
+        encryption_key_preference=_key_preference(found["encrypt_key_pref"][0][0])
         if "encrypt_key_pref" in found
         else None,
     )
@@ -186,17 +185,36 @@ def _signer(
 
 def _attributes(buf: bytes, attrs: Tlv) -> Attrs:
     found: Attrs = {}
-    for attr in children(buf, attrs[1], attrs[2]):
-        type_oid, values = children(buf, *expect(attr, 0x30)[1:3])
-        if not der_read.oid_is_minimal(buf, expect(type_oid, 0x06)):
-            raise _Declined  # a padded OID could spell a wanted type: let the full path judge
-        name = _ATTR_NAMES.get(whole(buf, type_oid))
+    for tlv in children(buf, attrs[1], attrs[2]):
+        name, values = _attribute(whole(buf, tlv))
         if name is not None:
-            found.setdefault(name, []).append((attr, children(buf, *expect(values, 0x31)[1:3])))
+            found.setdefault(name, []).append((whole(buf, tlv), values))
     return found
 
 
-def _check_attributes(buf: bytes, found: Attrs, digest: bytes, econtent_oid: bytes) -> None:
+# Most attributes (content type, capabilities) are the same in every message of a sender.
+@functools.lru_cache(maxsize=256)
+def _attribute(der: bytes) -> tuple[str | None, tuple[bytes, ...]]:
+    """The wanted attribute's name and its values' encodings, for strict DER only.
+
+    Strict DER all the way down, so that the signed bytes need no re-encoding (BER attributes
+    are re-encoded by the full path); a padded OID could spell a wanted type, so OIDs must be
+    minimal.
+    """
+    if not der_read.is_strict(der, 0, len(der)):
+        raise _Declined
+    attr = der_read.only(der, 0x30)
+    type_oid, values = children(der, attr[1], attr[2])
+    if not der_read.oid_is_minimal(der, expect(type_oid, 0x06)):
+        raise _Declined
+    name = _ATTR_NAMES.get(whole(der, type_oid))
+    if name is None:
+        return None, ()
+    expect(values, 0x31)
+    return name, tuple(whole(der, v) for v in children(der, values[1], values[2]))
+
+
+def _check_attributes(found: Attrs, digest: bytes, econtent_oid: bytes) -> None:
     for name in _SINGLE_VALUED:
         entries = found.get(name, ())
         if len(entries) > 1 or any(len(values) != 1 for _, values in entries):
@@ -205,19 +223,20 @@ def _check_attributes(buf: bytes, found: Attrs, digest: bytes, econtent_oid: byt
         raise _Declined
     if "cms_algorithm_protection" in found:
         raise _Declined  # rare: the full path compares it
-    ctype = found["content_type"][0][1][0]
-    if ctype[0] != 0x06 or whole(buf, ctype) != econtent_oid:
+    if found["content_type"][0][1][0] != econtent_oid:
         raise _Declined
     claimed = found["message_digest"][0][1][0]
-    if claimed[0] != 0x04 or not hmac.compare_digest(contents(buf, claimed), digest):
+    if claimed[0] != 0x04:
+        raise _Declined
+    if not hmac.compare_digest(contents(claimed, der_read.only(claimed, 0x04)), digest):
         raise _Declined
 
 
-def _signing_time(buf: bytes, found: Attrs) -> datetime | None:
+def _signing_time(found: Attrs) -> datetime | None:
     if "signing_time" not in found:
         return None
     value = found["signing_time"][0][1][0]
-    text = contents(buf, value)
+    text = contents(value, der_read.only(value, value[0]))
     # The usual UTCTime "YYMMDDhhmmssZ" directly; any other form as asn1crypto reads it.
     if value[0] == 0x17 and len(text) == 13 and text[12] == 0x5A and text[:12].isdigit():
         year = int(text[0:2])
@@ -234,7 +253,7 @@ def _signing_time(buf: bytes, found: Attrs) -> datetime | None:
         except ValueError:
             pass
     try:
-        when = cms.Time.load(whole(buf, value)).native
+        when = cms.Time.load(value).native
         return when if isinstance(when, datetime) else None
     except Exception:  # noqa: BLE001 - informative only, as in the full path
         return None
