@@ -10,7 +10,7 @@ from pathlib import Path
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import InputError
 from smimetui.core.smime.report import SecurityReport, SignatureReport
-from smimetui.core.smime.wording import encryption_headline, signature_headline
+from smimetui.core.smime.wording import encryption_headline, next_step, signature_headline
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -136,4 +136,7 @@ def report_lines(report: SecurityReport) -> list[str]:
     for att in report.attachments:
         lines.append(f"Attachment: {att.filename} ({att.content_type}, {att.size} bytes)")
     lines.extend(f"Problem:   {p}" for p in report.problems)
+    step = next_step(report)
+    if step:
+        lines.append(f"Next step: {step}")
     return lines

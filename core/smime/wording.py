@@ -1,7 +1,9 @@
-"""The security state in words: one headline per report, shared by the CLI and the TUI.
+"""The security state in words: one headline and one next step per report, shared by the CLI
+and the TUI.
 
 A state always has an icon and a word, never colour alone.  ``Tone`` is what the UI maps to
-success / warning / error styling.
+success / warning / error styling.  The next step follows the headline's order of checks, so the
+two always talk about the same problem.
 """
 
 from __future__ import annotations
@@ -111,3 +113,63 @@ def report_headline(report: SecurityReport) -> Headline:
     if report.encryption is not None:
         return encryption_headline(report.encryption, signed=False)
     return Headline("·", "Unsigned", "Not signed, not encrypted.", Tone.NEUTRAL)
+
+
+def _first_name(sig: SignatureReport) -> str:
+    name = sig.signer.display_name if sig.signer is not None else ""
+    return name or "the sender"
+
+
+_CHAIN_STEPS = {
+    ChainStatus.UNTRUSTED: (
+        "If you know this certificate authority, trust its root (t in the mail reader, or "
+        "smimetui trust add FILE) only after checking its fingerprint with its owner."
+    ),
+    ChainStatus.EXPIRED: "Ask {name} for their renewed certificate.",
+    ChainStatus.NOT_YET_VALID: (
+        "Check your computer's clock, or ask the sender about the certificate's dates."
+    ),
+    ChainStatus.REVOKED: "Do not rely on this message; contact the sender another way.",
+}
+
+
+def signature_next_step(sig: SignatureReport) -> str:
+    """What the user can do about the state :func:`signature_headline` describes ("" if fine)."""
+    if sig.verdict is SignatureVerdict.BAD:
+        return "Do not trust this content; ask the sender to send it again."
+    if sig.verdict is SignatureVerdict.ERROR:
+        return "Ask the sender to send the message again."
+    if sig.is_trustworthy:
+        return ""
+    if sig.chain is not ChainStatus.TRUSTED:
+        step = _CHAIN_STEPS.get(sig.chain, "Ask {name} for a proper S/MIME certificate.")
+        return step.format(name=_first_name(sig))
+    if not sig.from_match:
+        return "Treat it as a possible forgery; check with the sender another way."
+    if sig.covers is Coverage.PARTIAL:
+        return "Only the text inside the signed boundary comes from the signer."
+    if sig.over_ciphertext:
+        return "The signature does not say who wrote the message."
+    return "Read the problems listed with the signature before you rely on it."
+
+
+def encryption_next_step(enc: EncryptionReport, signed: bool) -> str:
+    if enc.status is EncryptionStatus.NO_KEY:
+        return "Ask the sender to encrypt to your current certificate."
+    if enc.status is EncryptionStatus.ERROR:
+        return "Ask the sender to send the message again."
+    if not signed and not enc.authenticated:
+        return "Anyone could have written or modified this text; ask the sender to sign it."
+    return ""
+
+
+def next_step(report: SecurityReport) -> str:
+    """One sentence saying what to do about the state :func:`report_headline` names ("" if
+    nothing needs doing)."""
+    if report.signature is not None:
+        return signature_next_step(report.signature)
+    if report.encryption is not None:
+        return encryption_next_step(report.encryption, signed=False)
+    if report.problems:
+        return "Treat the sender as unverified: nothing in this message is signed."
+    return ""
