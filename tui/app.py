@@ -11,6 +11,8 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.message_pump import MessagePump
+from textual.worker import get_current_worker
 
 from smimetui import themes
 from smimetui.core.errors import SmimeTuiError
@@ -22,9 +24,10 @@ from smimetui.tui.screens.first_run import FirstRunScreen
 from smimetui.tui.screens.mailbox import MailboxScreen
 from smimetui.tui.screens.passphrase import PassphraseScreen
 from smimetui.tui.services import MailSession, error_text
+from smimetui.tui.worker_errors import WorkerErrors
 
 
-class SmimeTuiApp(App[int]):
+class SmimeTuiApp(WorkerErrors, App[int]):
     """``session`` None shows the first-run screen (no account configured)."""
 
     TITLE = "smimetui"
@@ -63,6 +66,7 @@ class SmimeTuiApp(App[int]):
         self.theme = self._initial_theme()
         if session is not None:
             session.ask_passphrase = self.ask_passphrase
+            session.ask_password = self.ask_password
 
     def _initial_theme(self) -> str:
         name = themes.resolve_name(self.settings.theme)
@@ -95,14 +99,46 @@ class SmimeTuiApp(App[int]):
     # -- passphrases: asked from a worker thread, answered by a modal ----------------------
     def ask_passphrase(self, ident: str, attempt: int) -> bytes | None:
         """Blocks the calling worker thread (never the UI) until the user answers."""
-        answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
-
-        def show() -> None:
-            self.push_screen(PassphraseScreen(ident, attempt), answer.set_result)
-
-        self.call_from_thread(show)
-        value = answer.result()
+        value = self._ask(PassphraseScreen(ident, attempt))
         return value.encode("utf-8") if value is not None else None
+
+    def ask_password(self, account: str, prompt: str) -> str | None:
+        """The account's server password (no keyring entry, no password command)."""
+        title = f"Password for account {account}"
+        return self._ask(PassphraseScreen(prompt, 1, title=title, secret="password"))
+
+    def _ask(self, screen: PassphraseScreen) -> str | None:
+        answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+        self.call_from_thread(lambda: self.push_screen(screen, answer.set_result))
+        return answer.result()
+
+    # -- new mail: IMAP IDLE in one App-level, long-lived worker ---------------------------
+    def watch_folder(self, folder: str, target: MessagePump) -> None:
+        """Watch ``folder`` for new mail and tell ``target``; replaces the previous watch."""
+        from smimetui.tui.idle import can_watch
+
+        if self.session is None or not can_watch(self.session.backend):
+            return
+        self.run_worker(
+            lambda: self._watch(folder, target),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="idle",
+            description=f"watch {folder} for new mail",
+        )
+
+    def _watch(self, folder: str, target: MessagePump) -> None:
+        from smimetui.tui.idle import watch
+        from smimetui.tui.messages import MailChanged
+
+        assert self.session is not None
+        watch(
+            self.session.backend,
+            folder,
+            lambda: target.post_message(MailChanged(folder)),
+            get_current_worker(),
+        )
 
     # -- compose ---------------------------------------------------------------------------
     def action_compose_new(self) -> None:

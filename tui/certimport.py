@@ -11,12 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smimetui.core.errors import ContactsError
-from smimetui.core.smime.report import (
-    ChainStatus,
-    Coverage,
-    SecurityReport,
-    SignatureVerdict,
-)
+from smimetui.core.smime.report import SecurityReport
 from smimetui.tui.screens.certificate import fingerprint
 
 
@@ -33,19 +28,17 @@ class ImportOutcome:
 
 
 def why_not_importable(report: SecurityReport) -> str | None:
-    """None when the signer's certificate may be imported, else the reason in a sentence."""
-    sig = report.signature
-    if sig is None or sig.signer is None:
-        return "This message is not signed, so there is no certificate to import."
-    if sig.verdict is not SignatureVerdict.GOOD:
-        return "The signature is not valid; its certificate is not imported."
-    if sig.chain is not ChainStatus.TRUSTED:
-        return "The certificate does not lead to a root you trust; trust the root first (t)."
-    if not sig.from_match:
-        return "The signer is not the sender in From; the certificate is not imported."
-    if sig.covers is not Coverage.WHOLE:
-        return "Only part of the message is signed; the certificate is not imported."
-    return None
+    """None when the signer's certificate may be imported, else the reason in a sentence.
+
+    The rule is core's (``contacts.why_not_harvestable``); this only words it for a dialog.
+    """
+    from smimetui.core.contacts import why_not_harvestable
+
+    reason = why_not_harvestable(report)
+    if reason is None:
+        return None
+    hint = " (trust the root first: t)" if "root you trust" in reason else ""
+    return f"Not imported: {reason}{hint}."
 
 
 def can_import(report: SecurityReport, session: Any) -> bool:

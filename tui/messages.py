@@ -7,11 +7,17 @@ thread-safe) and the screen that owns the widgets handles it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from smimetui.core.backends.base import Folder, FolderIndex
 from smimetui.core.smime.report import SecurityReport
+from smimetui.tui.services import SignerRecord
+
+if TYPE_CHECKING:
+    from smimetui.core.contacts import CertificateChange
+    from smimetui.core.ldap_lookup import Found
 
 
 @dataclass
@@ -39,6 +45,16 @@ class FolderProgressed(Message):
 
 
 @dataclass
+class MailChanged(Message):
+    """The server reported new, expunged or changed messages in ``folder`` (IMAP IDLE)."""
+
+    folder: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, MailChanged) and message.folder == self.folder
+
+
+@dataclass
 class MessageLoaded(Message):
     """A message was fetched and inspected (decrypted, verified) for display."""
 
@@ -46,6 +62,7 @@ class MessageLoaded(Message):
     uid: int
     raw: bytes
     report: SecurityReport
+    signer: SignerRecord | None = None  # the signer's certificate in the contacts
 
 
 @dataclass
@@ -93,6 +110,22 @@ class RecipientsChecked(Message):
 
     lines: tuple[tuple[str, bool], ...]  # (text, usable)
     generation: int
+    missing: tuple[str, ...] = ()  # recipients without a usable certificate
+
+
+@dataclass
+class DirectoryLookedUp(Message):
+    """Certificate directories answered for recipients without a usable certificate."""
+
+    found: dict[str, list[Found]]  # per address, usable first (empty: no entry)
+
+
+@dataclass
+class DirectoryImported(Message):
+    """Usable directory certificates were stored; ``changes`` wait for the user's yes."""
+
+    summary: str
+    changes: list[CertificateChange]
 
 
 @dataclass

@@ -153,24 +153,43 @@ def to_rfc5322(mail: OutgoingMail, *, now: dt.datetime | None = None) -> bytes:
 # -- blocking work (workers only) --------------------------------------------------------------
 @dataclass
 class WriteContext:
-    """What the write path needs from the session, resolved once per compose screen."""
+    """What the write path needs from the session, resolved once per compose screen.
+
+    The account may bind a signing ID and an encryption ID (``signing_id`` / ``encryption_id``,
+    fingerprint prefixes; they may differ); without a binding the newest valid ID for the From
+    address that can do the job is used.
+    """
 
     session: Any
-    own_id: Any = None
+    _ids: dict[str, Any] = field(default_factory=dict, repr=False)
     _signing: Any = field(default=None, repr=False)
 
-    def identity(self) -> Any:
-        if self.own_id is None:
+    def identity(self, purpose: str = "sign") -> Any:
+        """The digital ID for ``purpose`` ("sign" or "encrypt"); IdentityError if there is none."""
+        if purpose not in self._ids:
             from smimetui.core.smime.keystore import Keystore
+            from smimetui.core.smime.outgoing import pick_identity
 
-            ids = Keystore(self.session.home).find(self.session.identity.address)
-            if not ids:
-                raise IdentityError(
-                    f"You have no digital ID for {self.session.identity.address}; import one "
-                    "with 'smimetui id import FILE.p12'.",
+            store = Keystore(self.session.home)
+            setting = "signing_id" if purpose == "sign" else "encryption_id"
+            bound = getattr(self.session.account, setting, "")
+            if bound:
+                ident = store.get(bound)
+                if not (ident.can_sign if purpose == "sign" else ident.can_encrypt):
+                    raise IdentityError(
+                        f"The digital ID {ident.short_id} set as {setting} for this account "
+                        f"cannot {purpose}; change {setting} in the account settings."
+                    )
+                self._ids[purpose] = ident
+            else:
+                self._ids[purpose] = pick_identity(
+                    store, self.session.identity.address, purpose=purpose
                 )
-            self.own_id = ids[0]
-        return self.own_id
+        return self._ids[purpose]
+
+    @property
+    def include_certs(self) -> bool:
+        return bool(getattr(self.session.account, "include_certs", True))
 
 
 def _validator(session: Any) -> Any:
@@ -199,7 +218,7 @@ def recipient_lines(session: Any, addresses: list[str]) -> list[RecipientLine]:
 def _self_recipient(ctx: WriteContext) -> Any:
     from smimetui.core.smime.encrypt import Recipient
 
-    ident = ctx.identity()
+    ident = ctx.identity("encrypt")
     return Recipient("yourself", ident.load_cert(), is_self=True)
 
 
@@ -210,11 +229,20 @@ def _signer(ctx: WriteContext) -> Any:
     from smimetui.core.smime.sign import SigningKey
 
     if ctx._signing is None:
-        ident = ctx.identity()
+        ident = ctx.identity("sign")
         key = Keystore(ctx.session.home).unlock_with(ident, ctx.session._passphrase_source())
         chain = tuple(x509.load_der_x509_certificate(c.der) for c in ident.chain)
-        ctx._signing = SigningKey(ident.load_cert(), key, chain)
+        ctx._signing = SigningKey(ident.load_cert(), key, chain, _preferred(ctx, ident))
     return ctx._signing
+
+
+def _preferred(ctx: WriteContext, signing: Any) -> Any:
+    """Our certificate others should encrypt to, when it is not the signing one (RFC 8551)."""
+    try:
+        enc = ctx.identity("encrypt")
+    except IdentityError:
+        return None
+    return None if enc.id == signing.id else enc.load_cert()
 
 
 def build(ctx: WriteContext, mail: OutgoingMail) -> Any:
@@ -222,6 +250,7 @@ def build(ctx: WriteContext, mail: OutgoingMail) -> Any:
     from smimetui.core.contacts import Contacts
     from smimetui.core.smime.compose import ComposeOptions, compose
     from smimetui.core.smime.recipients import choose_recipients
+    from smimetui.core.smime.sign import SignOptions
 
     if not mail.recipients:
         raise InputError("Add at least one recipient in To, Cc or Bcc.", title="No recipients")
@@ -231,7 +260,11 @@ def build(ctx: WriteContext, mail: OutgoingMail) -> Any:
         recipients = choose_recipients(mail.recipients, book, validator=_validator(ctx.session))
         recipients.append(_self_recipient(ctx))
     signer = _signer(ctx) if mail.sign else None
-    options = ComposeOptions(sign=mail.sign, encrypt=mail.encrypt)
+    options = ComposeOptions(
+        sign=mail.sign,
+        encrypt=mail.encrypt,
+        sign_options=SignOptions(include_certs=ctx.include_certs),
+    )
     return compose(to_rfc5322(mail), signer=signer, recipients=recipients, options=options)
 
 

@@ -47,10 +47,11 @@ def open_session(home: Home, account: object, *, demo: bool) -> MailSession:
 
     def ask_password(prompt: str) -> str:
         session = session_box[0]
-        answer = session.ask_passphrase(prompt, 1) if session.ask_passphrase else None
+        name = str(getattr(account, "name", ""))
+        answer = session.ask_password(name, prompt) if session.ask_password else None
         if answer is None:
             raise SmimeTuiError("No password was given; the account stays offline.", title="Login")
-        return answer.decode("utf-8")
+        return answer
 
     backend = open_backend(account, home, prompt=ask_password)  # type: ignore[arg-type]
     identity = Identity(getattr(account, "email", ""), getattr(account, "display_name", ""))

@@ -58,9 +58,12 @@ async def test_body_cannot_forge_the_status_bar(demo_home: Home) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await open_subject(pilot, "Not signed, but the body imitates")
         status = widget_text(app, "SecurityStatus")
-        assert status.startswith("· Not signed")
+        assert status.startswith("· Unsigned: Not signed, not encrypted.")
         body = app.screen.query_one(MessageBody)
         status_widget = app.screen.query_one("SecurityStatus")
+        # Outside the body's scroll area: not one of its children, so it never scrolls with it
+        # and nothing mounted into the body can replace it.
+        assert body not in status_widget.ancestors and status_widget not in body.walk_children()
         # The status bar is its own widget above the body: the body's region never covers it.
         assert status_widget.region.bottom <= body.region.y
         assert "✓ Verified: Signed by ceo@example.org" in widget_text(app, ".body-text")

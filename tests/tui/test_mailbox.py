@@ -94,7 +94,8 @@ class TestSecurityPane:
             await open_subject(pilot, "From does not match")
             await pilot.press("s")
             text = widget_text(app, "SecurityPane Static")
-            assert "the message says it is from security@bank.example" in text
+            assert "Signed by dan@example.com, who is not the sender shown in From." in text
+            assert "security@bank.example" in text
             assert "NO — the signer is not the sender" in text
 
     async def test_partial_signature_boxed(self, demo_home: Home) -> None:
@@ -258,7 +259,13 @@ class TestScreens:
         app = make_app(demo_home)
         async with app.run_test(size=SIZE) as pilot:
             await open_subject(pilot, "Plain mail with two attachments")
-            await pilot.press("w")
+            await pilot.press("w")  # a list: save all, or one of them
+            await pilot.pause()
+            await pilot.press("down", "down", "enter")  # the second attachment only
             await settle(pilot)
-        saved = sorted(p.name for p in (tmp_path / "downloads").iterdir())
-        assert saved == ["budget.csv", "minutes.txt"]
+            downloads = tmp_path / "downloads"
+            assert sorted(p.name for p in downloads.iterdir()) == ["budget.csv"]
+            await pilot.press("w", "enter")  # the first entry saves all
+            await settle(pilot)
+        saved = sorted(p.name for p in downloads.iterdir())
+        assert saved == ["budget (2).csv", "budget.csv", "minutes.txt"]

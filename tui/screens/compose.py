@@ -13,6 +13,7 @@ import shlex
 import subprocess
 import tempfile
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,7 +26,16 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from smimetui.core.smime.report import SecurityReport
+from smimetui.core.smime.senders import reply_to_mismatch
 from smimetui.tui import messages as m
+from smimetui.tui.directory import (
+    change_question,
+    found_details,
+    found_line,
+    import_usable,
+    lookup_missing,
+    resolve,
+)
 from smimetui.tui.keys import UiSettings
 from smimetui.tui.outgoing import (
     OutgoingMail,
@@ -41,8 +51,24 @@ from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.services import MailSession
 from smimetui.tui.worker_errors import WorkerErrors
 
+if TYPE_CHECKING:
+    from smimetui.core.contacts import CertificateChange
+    from smimetui.core.ldap_lookup import Found
+
 AUTOSAVE_SECONDS = 30.0
 _FIELDS = ("to", "cc", "bcc", "subject")
+
+
+def warning_content(sentence: str, reply_to: str) -> Content:
+    """The Reply-To warning with the addresses replies would go to highlighted."""
+    from email.utils import getaddresses
+
+    content = Content("⚠ " + sentence)
+    for _, address in getaddresses([reply_to]):
+        start = content.plain.find(address) if address else -1
+        if start >= 0:
+            content = content.stylize("bold reverse", start, start + len(address))
+    return content
 
 
 class ComposeScreen(WorkerErrors, Screen[None]):
@@ -53,6 +79,13 @@ class ComposeScreen(WorkerErrors, Screen[None]):
             "ctrl+t", "toggle_encrypt", "Encrypt", tooltip="Encrypt on/off", id="compose-encrypt"
         ),
         Binding("ctrl+o", "attach", "Attach", tooltip="Attach a file", id="compose-attach"),
+        Binding(
+            "ctrl+l",
+            "directory_import",
+            "Directory",
+            tooltip="Import recipients' certificates found in the directory",
+            id="compose-directory",
+        ),
         Binding("f2", "editor", "$EDITOR", tooltip="Edit the body in $EDITOR", id="compose-editor"),
         Binding("escape", "close", "Close", tooltip="Save as draft and close", id="compose-close"),
     ]
@@ -89,10 +122,23 @@ class ComposeScreen(WorkerErrors, Screen[None]):
         self.generation = 0
         self._autosave: Timer | None = None
         self._check_timer: Timer | None = None
+        self.reply_warning = (
+            reply_to_mismatch(original)
+            if original is not None and mode in ("reply", "reply-all")
+            else None
+        )
+        self.missing: tuple[str, ...] = ()  # recipients without a usable certificate
+        self.directory_found: dict[str, list[Found]] = {}  # lower-case address -> found
+        self._asked: set[str] = set()  # addresses already looked up in the directories
+        self._cert_text = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="compose-form"):
             yield Static(Content(f"From: {self.mail.from_header}"), id="compose-from")
+            if self.reply_warning:
+                yield Static(
+                    warning_content(self.reply_warning, self.mail.to), id="compose-warning"
+                )
             for name in _FIELDS:
                 with Horizontal(classes="compose-row"):
                     yield Label(name.capitalize(), classes="compose-label")
@@ -181,7 +227,25 @@ class ComposeScreen(WorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="recipients", description="check")
     def check_recipients(self, addresses: list[str], generation: int) -> None:
         lines = recipient_lines(self.session, addresses) if addresses else []
-        self.post_message(m.RecipientsChecked(tuple((ln.text, ln.ok) for ln in lines), generation))
+        missing = tuple(ln.address for ln in lines if not ln.ok)
+        texts = tuple((ln.text, ln.ok) for ln in lines)
+        self.post_message(m.RecipientsChecked(texts, generation, missing))
+
+    @work(thread=True, exit_on_error=False, group="directory", description="directory lookup")
+    def lookup_directory(self, addresses: list[str]) -> None:
+        found = lookup_missing(self.session.home, addresses)
+        if found is not None:  # None: no directory is set up, so nothing happens
+            self.post_message(m.DirectoryLookedUp(found))
+
+    @work(thread=True, exit_on_error=False, group="directory", description="directory import")
+    def import_directory(self, found: list[Found]) -> None:
+        summary, changes = import_usable(self.session.home, found)
+        self.post_message(m.DirectoryImported(summary, changes))
+
+    @work(thread=True, exit_on_error=False, group="directory", description="directory change")
+    def resolve_directory_change(self, change: object, accept: bool) -> None:
+        summary = resolve(self.session.home, change, accept)
+        self.app.call_from_thread(self.notify, Content(summary), title="Contacts")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="send", description="send")
     def _send(self, mail: OutgoingMail) -> None:
@@ -201,12 +265,57 @@ class ComposeScreen(WorkerErrors, Screen[None]):
         if message.generation != self.generation:
             return
         widget = self.query_one("#compose-recipients", Static)
+        self.missing = message.missing
         if not message.lines:
+            self._cert_text = ""
             widget.update("Certificates: add recipients to see who can receive encrypted mail.")
             widget.remove_class("-missing")
             return
-        widget.update(Content("Certificates: " + "   ".join(text for text, _ in message.lines)))
+        self._cert_text = "Certificates: " + "   ".join(text for text, _ in message.lines)
         widget.set_class(not all(ok for _, ok in message.lines), "-missing")
+        self._show_certificates()
+        new = [a for a in self.missing if a.lower() not in self._asked]
+        if new:
+            self._asked.update(a.lower() for a in new)
+            self.lookup_directory(new)
+
+    def _show_certificates(self) -> None:
+        lines = [self._cert_text]
+        for address in self.missing:
+            found = self.directory_found.get(address.lower())
+            if found is not None:
+                lines.append("Directory: " + found_line(address, found))
+        self.query_one("#compose-recipients", Static).update(Content("\n".join(lines)))
+        self.refresh_bindings()
+
+    def on_directory_looked_up(self, message: m.DirectoryLookedUp) -> None:
+        for address, found in message.found.items():
+            self.directory_found[address.lower()] = found
+        self._show_certificates()
+
+    def on_directory_imported(self, message: m.DirectoryImported) -> None:
+        self.notify(Content(message.summary), title="Stored")
+        self._confirm_changes(list(message.changes))
+
+    def _confirm_changes(self, changes: list[CertificateChange]) -> None:
+        if not changes:
+            self._recheck_after_import()
+            return
+        change, rest = changes[0], changes[1:]
+        question, details = change_question(change)
+
+        def answered(yes: bool | None) -> None:
+            self.resolve_directory_change(change, bool(yes))
+            self._confirm_changes(rest)
+
+        self.app.push_screen(
+            ConfirmScreen("Replace certificate?", question, details, yes="Replace"), answered
+        )
+
+    def _recheck_after_import(self) -> None:
+        for address in self.missing:
+            self.directory_found.pop(address.lower(), None)
+        self._schedule_check()
 
     def on_message_sent(self, message: m.MessageSent) -> None:
         self.app.notify(Content(message.summary), title="Sent")
@@ -248,6 +357,38 @@ class ComposeScreen(WorkerErrors, Screen[None]):
             self.app.push_screen(ConfirmScreen("Send unencrypted?", question, yes="Send"), answered)
             return
         self._send(mail)
+
+    def _usable_found(self) -> list[Found]:
+        wanted = {a.lower() for a in self.missing}
+        return [
+            f
+            for address, found in self.directory_found.items()
+            if address in wanted
+            for f in found
+            if f.usable
+        ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "directory_import" and not self._usable_found():
+            return None
+        return True
+
+    def action_directory_import(self) -> None:
+        usable = self._usable_found()
+        if not usable:
+            return
+        shown = [f for a in self.missing for f in self.directory_found.get(a.lower(), [])]
+        question = (
+            f"Import {len(usable)} usable certificate(s) from the directory into your contacts? "
+            "Unusable ones are listed but never imported."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.import_directory(usable)
+
+        dialog = ConfirmScreen("Import from directory", question, found_details(shown), "Import")
+        self.app.push_screen(dialog, answered)
 
     def action_close(self) -> None:
         attach = self.query_one("#compose-attach-path", Input)

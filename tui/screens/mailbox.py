@@ -7,6 +7,7 @@ at the app (``SmimeTuiApp.on_worker_state_changed``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from textual import on, work
@@ -16,10 +17,11 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Footer, Input, ProgressBar, Static, Tree
 
 from smimetui.core.backends.base import SEEN, Folder, FolderRole
-from smimetui.core.smime.report import SecurityReport
+from smimetui.core.errors import SmimeTuiError
+from smimetui.core.smime.report import Attachment, SecurityReport
 from smimetui.tui import messages as m
 from smimetui.tui.certimport import ImportOutcome
 from smimetui.tui.screens.certificate import CertificateScreen, fingerprint
@@ -45,6 +47,22 @@ class MailboxScreen(WorkerErrors, Screen[None]):
             "q", "back", "Back/Quit", tooltip="Back to the list; quit from the list", id="quit"
         ),
         Binding("slash", "search", "Search", tooltip="Search this folder", id="search"),
+        Binding(
+            "n",
+            "next_match",
+            "Next match",
+            tooltip="Next search match",
+            id="search-next",
+            show=False,
+        ),
+        Binding(
+            "N",
+            "previous_match",
+            "Previous match",
+            tooltip="Previous search match",
+            id="search-previous",
+            show=False,
+        ),
         Binding("c", "compose", "Compose", tooltip="Write a new message", id="compose"),
         Binding("r", "reply", "Reply", tooltip="Reply to the sender", id="reply"),
         Binding("a", "reply_all", "Reply all", tooltip="Reply to everyone", id="reply-all"),
@@ -85,7 +103,7 @@ class MailboxScreen(WorkerErrors, Screen[None]):
             "w",
             "save_attachments",
             "Save attachments",
-            tooltip="Save attachments",
+            tooltip="Save one attachment or all of them",
             id="save-attachments",
             show=False,
         ),
@@ -95,6 +113,14 @@ class MailboxScreen(WorkerErrors, Screen[None]):
             "Threads",
             tooltip="Group replies into threads",
             id="threads",
+            show=False,
+        ),
+        Binding(
+            "C",
+            "contacts",
+            "Contacts",
+            tooltip="Contacts and their certificates",
+            id="contacts",
             show=False,
         ),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="focus-next"),
@@ -111,6 +137,9 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         self.threading = threading
         self._load_timer: Timer | None = None
         self._verify_timer: Timer | None = None
+        self._shown_folder: str | None = None  # the folder the list shows now
+        self.matches: list[int] = []  # uids of the last search, newest first
+        self.match_at = 0
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -120,7 +149,9 @@ class MailboxScreen(WorkerErrors, Screen[None]):
                 yield Input(id="search-input", placeholder="Search this folder, enter to run")
                 yield MessageView(id="message-view")
             yield SecurityPane(id="security-pane")
-        yield Static(id="progress")
+        with Horizontal(id="progress"):
+            yield Static(id="progress-text")
+            yield ProgressBar(id="progress-bar", show_eta=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -165,7 +196,11 @@ class MailboxScreen(WorkerErrors, Screen[None]):
     )
     def load_message(self, folder: str, uid: int) -> None:
         raw, report = self.session.open_message(folder, uid)
-        self.post_message(m.MessageLoaded(folder, uid, raw, report))
+        try:
+            signer = self.session.signer_record(report)
+        except SmimeTuiError:  # a damaged address book must not hide the message
+            signer = None
+        self.post_message(m.MessageLoaded(folder, uid, raw, report, signer))
         self.session.backend_call("set_flags", folder, [uid], add=[SEEN])
 
     @work(
@@ -231,10 +266,10 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         self.post_message(m.CertificateImported(summary))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="attachments", description="save")
-    def save_attachments(self, report: SecurityReport) -> None:
+    def save_attachments(self, attachments: tuple[Attachment, ...]) -> None:
         from smimetui.tui.attachments import save_all
 
-        saved = save_all(report.attachments)
+        saved = save_all(attachments)
         self.post_message(
             m.CertificateImported(f"Saved {len(saved)} attachment(s) to {saved[0].parent}")
         )
@@ -250,13 +285,22 @@ class MailboxScreen(WorkerErrors, Screen[None]):
 
     def _open(self, folder: str) -> None:
         self.folder = folder
+        self.matches = []
         self.query_one(MessageList).empty_text = "Loading…"
         self.open_folder(folder)
+        self.app.watch_folder(folder, self)  # type: ignore[attr-defined]
+
+    def on_mail_changed(self, message: m.MailChanged) -> None:
+        """IDLE saw a change: resync the folder, keeping the selected message selected."""
+        if message.folder == self.folder:
+            self.open_folder(message.folder)
+            self.load_folders()
 
     def on_folder_progressed(self, message: m.FolderProgressed) -> None:
-        bar = self.query_one("#progress", Static)
-        bar.display = message.done < message.total
-        bar.update(Content(f"Syncing {message.folder}: {message.done} of {message.total} messages"))
+        self.query_one("#progress").display = message.done < message.total
+        text = f"Syncing {message.folder}: {message.done} of {message.total} messages"
+        self.query_one("#progress-text", Static).update(Content(text))
+        self.query_one(ProgressBar).update(total=max(message.total, 1), progress=message.done)
 
     def on_folder_opened(self, message: m.FolderOpened) -> None:
         if message.folder != self.folder:
@@ -264,8 +308,12 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         self.query_one("#progress").display = False
         lst = self.query_one(MessageList)
         lst.empty_text = "No messages in this folder"
-        lst.badges = {}
-        lst.set_index(message.index)
+        same = self._shown_folder == message.folder
+        keep = lst.current_uid if same else None
+        if not same:
+            lst.badges = {}
+        self._shown_folder = message.folder
+        lst.set_index(message.index, cursor_uid=keep)
         self._apply_cached_badges()
         self._schedule_verify()
 
@@ -301,11 +349,23 @@ class MailboxScreen(WorkerErrors, Screen[None]):
             return
         self.report, self.raw, self.report_uid = message.report, message.raw, message.uid
         self.query_one(MessageView).show(message.report)
-        self.query_one(SecurityPane).show(message.report)
+        self.query_one(SecurityPane).show(message.report, message.signer)
         lst = self.query_one(MessageList)
         lst.set_badge(message.uid, verdict_for(message.report).badge)
+        self._count_read(message.folder, message.uid)
         lst.mark_seen(message.uid)
         self.refresh_bindings()
+
+    def _count_read(self, folder: str, uid: int) -> None:
+        """One unread message less in the folder tree when a new message is opened."""
+        lst = self.query_one(MessageList)
+        position = lst.index.position_of(uid)
+        if position is None or uid in lst.seen_uids or lst.index.summary(position).seen:
+            return
+        tree = self.query_one(FolderTree)
+        known = tree.folders.get(folder)
+        if known is not None and known.unread:
+            tree.update_folder(replace(known, unread=known.unread - 1))
 
     def on_messages_moved(self, message: m.MessagesMoved) -> None:
         self.notify(
@@ -318,15 +378,40 @@ class MailboxScreen(WorkerErrors, Screen[None]):
 
     def on_search_finished(self, message: m.SearchFinished) -> None:
         lst = self.query_one(MessageList)
-        if not message.uids:
+        self.matches = [u for u in message.uids if lst.index.position_of(u) is not None]
+        self.match_at = 0
+        self.refresh_bindings()
+        if not self.matches:
             self.notify(
                 Content(f"Nothing in this folder matches {message.text!r}."), title="Search"
             )
             return
-        lst.cursor = lst.index.position_of(message.uids[0]) or 0
+        lst.cursor = lst.index.position_of(self.matches[0]) or 0
         self.notify(
-            Content(f"{len(message.uids)} message(s) match; showing the first."), title="Search"
+            Content(f"{len(self.matches)} message(s) match; n and N move between them."),
+            title="Search",
         )
+
+    def _jump_match(self, step: int) -> None:
+        if not self.matches:
+            return
+        self.match_at = (self.match_at + step) % len(self.matches)
+        lst = self.query_one(MessageList)
+        position = lst.index.position_of(self.matches[self.match_at])
+        if position is not None:
+            lst.cursor = position
+            lst.focus()
+
+    def action_next_match(self) -> None:
+        self._jump_match(1)
+
+    def action_previous_match(self) -> None:
+        self._jump_match(-1)
+
+    def action_contacts(self) -> None:
+        from smimetui.tui.screens.contacts import ContactsScreen
+
+        self.app.push_screen(ContactsScreen(self.session.home))
 
     def on_certificate_imported(self, message: m.CertificateImported) -> None:
         self.notify(Content(message.summary), title="Stored")
@@ -374,6 +459,8 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         if action in _NEEDS_MESSAGE and self.report is None:
             return None
         if action == "save_attachments" and not (self.report and self.report.attachments):
+            return None
+        if action in ("next_match", "previous_match") and not self.matches:
             return None
         if action in _NEEDS_ROW and self.query_one(MessageList).current_uid is None:
             return None
@@ -492,8 +579,15 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         )
 
     def action_save_attachments(self) -> None:
-        if self.report is not None and self.report.attachments:
-            self.save_attachments(self.report)
+        if self.report is None or not self.report.attachments:
+            return
+        from smimetui.tui.screens.attachments import SaveAttachmentsScreen
+
+        def chosen(items: tuple[Attachment, ...] | None) -> None:
+            if items:
+                self.save_attachments(items)
+
+        self.app.push_screen(SaveAttachmentsScreen(self.report.attachments), chosen)
 
     def action_toggle_threads(self) -> None:
         self.threading = not self.threading

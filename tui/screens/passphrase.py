@@ -1,4 +1,5 @@
-"""The passphrase prompt: a modal asked for from a worker thread when a private key is needed."""
+"""The secret prompt, asked for from a worker thread: a digital ID's passphrase when a private key
+is needed, or a mail server's password (with its own title) when no keyring holds it."""
 
 from __future__ import annotations
 
@@ -17,21 +18,32 @@ class PassphraseScreen(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", tooltip="Do not unlock", id="passphrase-cancel")
     ]
 
-    def __init__(self, ident: str, attempt: int, hint: str = "") -> None:
+    def __init__(
+        self,
+        ident: str,
+        attempt: int,
+        hint: str = "",
+        *,
+        title: str = "Unlock digital ID",
+        secret: str = "passphrase",
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.ident = ident
         self.attempt = attempt
         self.hint = hint
+        self.title_text = title
+        self.secret = secret  # "passphrase" (a digital ID) or "password" (a mail server)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="passphrase-dialog"):
-            yield Static("Unlock digital ID", classes="dialog-title")
-            yield Static(Content(f"Passphrase for {self.ident}"), classes="dialog-question")
+            yield Static(Content(self.title_text), classes="dialog-title")
+            question = self.ident if self.secret == "password" else f"Passphrase for {self.ident}"
+            yield Static(Content(question), classes="dialog-question")
             if self.attempt > 1:
-                yield Static("✗ Wrong passphrase, try again.", classes="dialog-error")
+                yield Static(f"✗ Wrong {self.secret}, try again.", classes="dialog-error")
             if self.hint:
                 yield Static(Content(self.hint), classes="dialog-details")
-            yield Input(password=True, id="passphrase-input", placeholder="passphrase")
+            yield Input(password=True, id="passphrase-input", placeholder=self.secret)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)

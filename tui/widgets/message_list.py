@@ -115,8 +115,8 @@ class MessageList(ScrollView, can_focus=True):
         self._cache.clear()
         self.virtual_size = Size(0, len(index))
         position = index.position_of(cursor_uid) if cursor_uid is not None else None
-        self.cursor = position if position is not None else 0
-        self.scroll_to(y=0, animate=False)
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.cursor = position if position is not None else 0  # scrolls the cursor into view
         self.refresh()
 
     def set_badge(self, uid: int, badge: Badge) -> None:

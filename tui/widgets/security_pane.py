@@ -20,6 +20,8 @@ from smimetui.core.smime.report import (
     SecurityReport,
     SignatureReport,
 )
+from smimetui.core.smime.wording import encryption_headline
+from smimetui.tui.services import SignerRecord
 from smimetui.tui.verdict import Level, Verdict, verdict_for
 
 
@@ -44,6 +46,8 @@ class SecurityStatus(Static):
         verdict = verdict_for(report)
         self.add_class(_level_class(verdict.level))
         text = verdict.status_line
+        if report.signature is not None and report.encryption is not None:
+            text += f"  {encryption_headline(report.encryption, signed=True)}"
         if verdict.next_step:
             text += f"  → {verdict.next_step}"
         self.update(Content(text))
@@ -58,7 +62,7 @@ class SecurityPane(VerticalScroll):
         yield Static(id="security-chain", classes="security-section")
         yield Static(id="security-encryption", classes="security-section")
 
-    def show(self, report: SecurityReport | None) -> None:
+    def show(self, report: SecurityReport | None, signer: SignerRecord | None = None) -> None:
         verdict_widget = self.query_one("#security-verdict", Static)
         sig_widget = self.query_one("#security-signature", Static)
         chain_widget = self.query_one("#security-chain", Static)
@@ -73,7 +77,8 @@ class SecurityPane(VerticalScroll):
             verdict_widget.remove_class(_level_class(level))
         verdict_widget.add_class(_level_class(verdict.level))
         sig = report.signature
-        sig_widget.update(Content("\n".join(signature_lines(sig, report))) if sig else "")
+        sig_text = "\n".join(signature_lines(sig, report) + contact_lines(signer)) if sig else ""
+        sig_widget.update(Content(sig_text))
         sig_widget.display = sig is not None
         chain_widget.update(Content("\n".join(chain_lines(sig.chain_path))) if sig else "")
         chain_widget.display = bool(sig and sig.chain_path)
@@ -118,6 +123,27 @@ def signature_lines(sig: SignatureReport, report: SecurityReport) -> list[str]:
     lines += [f"  Note: {note}" for note in sig.notes]
     if sig.signer is not None:
         lines.append("  Keys: v view certificate · ctrl+k add to contacts · t trust root")
+    return lines
+
+
+def _day(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "unknown"
+
+
+def contact_lines(signer: SignerRecord | None) -> list[str]:
+    """Whether the signer's certificate is in the contacts, where it came from, when seen."""
+    if signer is None:
+        return []
+    if not signer.in_contacts:
+        return [f"  Contacts:   not stored for {signer.address} (ctrl+k adds it, after asking)"]
+    state = "waiting for your confirmation" if signer.pending else "stored"
+    lines = [
+        f"  Contacts:   {state} for {signer.address}",
+        f"  Source:     {signer.source}",
+        f"  Seen:       first {_day(signer.first_seen)}, last {_day(signer.last_seen)}",
+    ]
+    if signer.harvested:
+        lines.append("  Learnt:     their mail program's capabilities, from this signature")
     return lines
 
 
