@@ -7,10 +7,13 @@ Update with ``pytest tests/tui/test_snapshots.py --snapshot-update`` after a del
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
 from collections.abc import Callable
 
 import pytest
 
+from smimetui.core import contacts
 from smimetui.core.home import Home
 
 from .helpers import SIZE, make_app, open_subject, settle
@@ -25,6 +28,18 @@ CASES = [
     ("partial", "Partially signed", False, "smimetui-dark"),
     ("hostile", "Hostile text shown literally", False, "smimetui-dark"),
 ]
+
+
+SEEN = dt.datetime(2025, 3, 9, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_seen(demo_home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The security pane shows when a contact's certificate was first and last seen."""
+    monkeypatch.setattr(contacts, "_now", lambda: SEEN)
+    with sqlite3.connect(demo_home.contacts_db) as db:
+        db.execute("UPDATE certificates SET first_seen = ?, last_seen = ?", (SEEN.isoformat(),) * 2)
+    db.close()
 
 
 @pytest.mark.parametrize(("name", "subject", "pane", "theme"), CASES, ids=[c[0] for c in CASES])
