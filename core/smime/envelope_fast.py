@@ -167,7 +167,8 @@ def _key_transport(alg_der: bytes) -> tuple[padding.OAEP | None, str]:
     alg = cms.KeyEncryptionAlgorithm.load(alg_der)
     name = alg["algorithm"].native
     if name == "rsaes_oaep":
-        return _oaep(alg["parameters"])
+        pad, management = _oaep(alg["parameters"])
+        return pad, management
     if name in ("rsaes_pkcs1v15", "rsa"):
         return None, "RSA PKCS#1 v1.5"
     raise _Declined
