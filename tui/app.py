@@ -109,7 +109,11 @@ class SmimeTuiApp(WorkerErrors, App[int]):
 
     def _ask(self, screen: PassphraseScreen) -> str | None:
         answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
-        self.call_from_thread(lambda: self.push_screen(screen, answer.set_result))
+
+        def show() -> None:
+            self.push_screen(screen, answer.set_result)
+
+        self.call_from_thread(show)
         return answer.result()
 
     # -- new mail: IMAP IDLE in one App-level, long-lived worker ---------------------------
