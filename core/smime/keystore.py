@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,7 +114,7 @@ class OpenedPkcs12:
 class StoredKey:
     """A KeyCandidate: the certificate at once, the key only when asked (and then kept)."""
 
-    __slots__ = ("_key", "_passphrases", "_store", "cert", "ident")
+    __slots__ = ("_key", "_lock", "_passphrases", "_store", "cert", "ident")
 
     def __init__(self, store: Keystore, ident: DigitalId, passphrases: PassphraseSource) -> None:
         self._store = store
@@ -121,11 +122,15 @@ class StoredKey:
         self.cert = ident.load_cert()
         self._passphrases = passphrases
         self._key: PrivateKey | None = None
+        # Two workers opening two encrypted messages at once must not ask twice: the second
+        # waits for the first unlock and then uses its key.
+        self._lock = threading.Lock()
 
     def private_key(self) -> PrivateKey:
-        if self._key is None:
-            self._key = self._store.unlock_with(self.ident, self._passphrases)
-        return self._key
+        with self._lock:
+            if self._key is None:
+                self._key = self._store.unlock_with(self.ident, self._passphrases)
+            return self._key
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -374,3 +374,35 @@ class TestCandidates:
         )  # fmt: skip
         with pytest.raises(KeyUnlockError, match="alice@example.org"):
             decrypt_envelope(der, store.candidates(Prompter("wrong").source()))
+
+
+def test_concurrent_unlocks_ask_once(home, fixture_pki) -> None:
+    """Two workers that need the same key at once get one passphrase question between them."""
+    import threading
+    import time
+
+    from smimetui.core.smime.keystore import Keystore
+
+    store = Keystore(home)
+    issued = fixture_pki.alice
+    store.add(issued.cert, issued.key, [fixture_pki.intermediate.cert], b"secret")
+    asked: list[int] = []
+
+    class SlowAsk:
+        name = "a slow prompt"
+
+        def get(self, ident, attempt):  # type: ignore[no-untyped-def]
+            asked.append(attempt)
+            time.sleep(0.2)  # the user typing while the second worker arrives
+            return b"secret"
+
+    (candidate,) = store.candidates(SlowAsk())
+    keys: list[object] = []
+    workers = [
+        threading.Thread(target=lambda: keys.append(candidate.private_key())) for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(asked) == 1 and len(keys) == 2 and keys[0] is keys[1]
