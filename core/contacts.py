@@ -10,12 +10,14 @@ and comes back as a :class:`CertificateChange` the user must confirm: never acce
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -421,12 +423,12 @@ class Contacts:
             ]
         return [c for c in (self.contact(a) for a in firsts) if c is not None]
 
-    def pending_changes(self, address: str) -> list[CertificateChange]:
+    def pending_changes(self, address: str) -> builtins.list[CertificateChange]:  # not self.list
         info = self.address(address)
         if info is None:
             return []
         settled = [c for c in info.certificates if not c.pending]
-        changes = []
+        changes: builtins.list[CertificateChange] = []
         for cert in (c for c in info.certificates if c.pending):
             new = cert.load()
             olds = [c.load() for c in settled]
@@ -446,7 +448,7 @@ def _cert_row(row: tuple[object, ...]) -> ContactCert:
     return ContactCert(
         address=str(row[0]),
         sha256=str(row[1]),
-        der=bytes(row[2]),  # type: ignore[arg-type]
+        der=cast(bytes, row[2]),  # sqlite3 returns a BLOB column as bytes
         source=str(row[3]),
         first_seen=dt.datetime.fromisoformat(str(row[4])),
         last_seen=dt.datetime.fromisoformat(str(row[5])),

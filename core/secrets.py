@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+from typing import TYPE_CHECKING
 
 from smimetui.core.errors import SecretStoreError
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 SERVICE = "smimetui"
 
@@ -20,7 +24,8 @@ class KeyringUnavailable(SecretStoreError):
     title = "No keyring"
 
 
-def _keyring():  # type: ignore[no-untyped-def]
+def _keyring() -> KeyringBackend:
+    """The active keyring backend (what ``keyring.get_password`` and friends delegate to)."""
     import keyring  # imported lazily: it probes D-Bus backends on import
     from keyring.backends import fail
 
@@ -30,7 +35,7 @@ def _keyring():  # type: ignore[no-untyped-def]
             "No system keyring is available on this machine, so secrets cannot be stored; "
             "smimetui will ask for them when needed (or set a password command)."
         )
-    return keyring
+    return backend
 
 
 def keyring_status() -> tuple[bool, str]:
@@ -41,7 +46,7 @@ def keyring_status() -> tuple[bool, str]:
         return False, err.message
     except Exception as err:  # a broken backend is the same as none for the user
         return False, f"The system keyring does not work here ({type(err).__name__})."
-    return True, f"Secrets are kept in {type(kr.get_keyring()).__name__}."
+    return True, f"Secrets are kept in {type(kr).__name__}."
 
 
 def get_secret(key: str) -> str | None:

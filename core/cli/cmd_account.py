@@ -25,7 +25,7 @@ from smimetui.core.accounts import (
     remove_account,
 )
 from smimetui.core.cli.context import Context
-from smimetui.core.errors import ConfigError, InputError
+from smimetui.core.errors import ConfigError, InputError, SecretStoreError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -157,7 +157,7 @@ def password_source(account: Account) -> str:
         return "command"
     try:
         return "keyring" if secrets.get_secret(account.secret_key) else "asked when needed"
-    except secrets.SecretStoreError:
+    except SecretStoreError:
         return "asked when needed"
 
 

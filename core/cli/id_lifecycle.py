@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
@@ -28,6 +28,9 @@ from smimetui.core.smime.idlife import (
 from smimetui.core.smime.keystore import DigitalId, Keystore
 from smimetui.core.smime.outgoing import default_passphrases
 from smimetui.core.smime.passphrase import interactive, prompt_new_passphrase, read_passphrase_file
+
+if TYPE_CHECKING:
+    from smimetui.core.smime.trust import ChainValidator
 
 _SubParsers = Any
 _MARK = {Severity.OK: "ok", Severity.WARNING: "warning", Severity.PROBLEM: "PROBLEM"}
@@ -50,7 +53,7 @@ def _read(path: str) -> bytes:
         raise InputError(f"The file {path} cannot be read: {err.strerror or err}.") from err
 
 
-def _validator(ctx: Context):  # type: ignore[no-untyped-def]
+def _validator(ctx: Context) -> ChainValidator:
     from smimetui.core.smime.trust import ChainValidator, TrustStore
 
     return ChainValidator(TrustStore(ctx.home))

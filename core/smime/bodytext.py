@@ -41,9 +41,10 @@ def html_to_text(html: str) -> str:
     from inscriptis import get_text  # lazy: lxml is heavy to import
 
     try:
-        return get_text(html)
+        text: str = get_text(html)  # inscriptis is untyped
     except Exception:
         return html  # shown literally (sanitised) rather than lost
+    return text
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from asn1crypto import algos, cms, core
+from asn1crypto import algos, cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -45,16 +45,6 @@ class Preference(Enum):
     AUTO = "auto"
     GCM = "gcm"
     CBC = "cbc"
-
-
-class EccCmsSharedInfo(core.Sequence):
-    """RFC 5753 ECC-CMS-SharedInfo: the X9.63 KDF input that binds the wrap algorithm."""
-
-    _fields = [
-        ("key_info", algos.EncryptionAlgorithm),
-        ("entity_u_info", core.OctetString, {"explicit": 0, "optional": True}),
-        ("supp_pub_info", core.OctetString, {"explicit": 2}),
-    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +178,8 @@ _AES256_GCM = der_.oid("2.16.840.1.101.3.4.1.46")
 _EC_PUBLIC_KEY = der_.seq(der_.oid("1.2.840.10045.2.1"))
 # RFC 3370 §4.2.1: rsaEncryption with NULL parameters.
 _RSA_PKCS1 = der_.seq(der_.oid("1.2.840.113549.1.1.1"), der_.tlv(0x05, b""))
-_ECDH_WRAP = der_.seq(der_.oid(ECDH_SHA256_KDF), der_.seq(der_.oid("2.16.840.1.101.3.4.1.45")))
+_AES256_WRAP = der_.seq(der_.oid("2.16.840.1.101.3.4.1.45"))  # RFC 3565: parameters absent
+_ECDH_WRAP = der_.seq(der_.oid(ECDH_SHA256_KDF), _AES256_WRAP)
 
 
 def _oaep_algorithm() -> bytes:
@@ -199,7 +190,10 @@ def _oaep_algorithm() -> bytes:
             "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": sha256},
         }
     )
-    return cms.KeyEncryptionAlgorithm({"algorithm": "rsaes_oaep", "parameters": params}).dump()
+    encoded: bytes = cms.KeyEncryptionAlgorithm(
+        {"algorithm": "rsaes_oaep", "parameters": params}
+    ).dump()
+    return encoded
 
 
 _RSA_OAEP = _oaep_algorithm()
@@ -234,25 +228,24 @@ def _ktri(recipient: Recipient, cek: bytes, oaep: bool) -> bytes:
     return der_.seq(der_.small_int(0), _rid(recipient.cert), alg, der_.octets(wrapped))
 
 
-_SHARED_INFO_NO_UKM = EccCmsSharedInfo(
-    {
-        "key_info": algos.EncryptionAlgorithm({"algorithm": "aes256_wrap"}),
-        "supp_pub_info": (256).to_bytes(4, "big"),
-    }
-).dump()
+def ecc_cms_shared_info(ukm: bytes | None = None) -> bytes:
+    """RFC 5753 ECC-CMS-SharedInfo for AES-256 key wrap: the X9.63 KDF input.
+
+    SEQUENCE { keyInfo AlgorithmIdentifier (id-aes256-wrap, no parameters),
+    entityUInfo [0] EXPLICIT OCTET STRING OPTIONAL, suppPubInfo [2] EXPLICIT OCTET STRING
+    (the KEK length in bits, 32-bit big-endian) }.
+    """
+    entity_u_info = der_.context(0, der_.octets(ukm)) if ukm is not None else b""
+    supp_pub_info = der_.context(2, der_.octets((256).to_bytes(4, "big")))
+    return der_.seq(_AES256_WRAP, entity_u_info, supp_pub_info)
+
+
+_SHARED_INFO_NO_UKM = ecc_cms_shared_info()
 
 
 def ecdh_kek(shared_secret: bytes, ukm: bytes | None = None) -> bytes:
     """RFC 5753 KEK for AES-256 key wrap: X9.63 KDF (SHA-256) over ECC-CMS-SharedInfo."""
-    shared_info = _SHARED_INFO_NO_UKM
-    if ukm is not None:
-        shared_info = EccCmsSharedInfo(
-            {
-                "key_info": algos.EncryptionAlgorithm({"algorithm": "aes256_wrap"}),
-                "entity_u_info": ukm,
-                "supp_pub_info": (256).to_bytes(4, "big"),
-            }
-        ).dump()
+    shared_info = _SHARED_INFO_NO_UKM if ukm is None else ecc_cms_shared_info(ukm)
     return X963KDF(algorithm=hashes.SHA256(), length=32, sharedinfo=shared_info).derive(
         shared_secret
     )

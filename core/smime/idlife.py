@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from smimetui.core.errors import IdentityError, InputError, KeyUnlockError
@@ -32,8 +33,8 @@ class PendingRequest:
     key_id: str  # sha256 of the public key, names the waiting key
 
 
-def _spki_id(public_key: object) -> str:
-    der = public_key.public_bytes(  # type: ignore[attr-defined]
+def _spki_id(public_key: PublicKeyTypes) -> str:
+    der = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return hashlib.sha256(der).hexdigest()
@@ -109,7 +110,7 @@ def install_certificate(store: Keystore, data: bytes, passphrases: PassphraseSou
                 key = serialization.load_pem_private_key(pem, passphrase)
             except (ValueError, TypeError):
                 continue
-            ident = store.add(cert, key, chain, passphrase)  # type: ignore[arg-type]
+            ident = store.add(cert, key, chain, passphrase)
             key_path.unlink()
             (folder / f"{key_id}.json").unlink(missing_ok=True)
             return ident
@@ -156,7 +157,7 @@ def export_pkcs12(
     cas = [x509.load_der_x509_certificate(c.der) for c in ident.chain]
     return pkcs12.serialize_key_and_certificates(
         ident.label.encode(),
-        key,  # type: ignore[arg-type]
+        key,
         ident.load_cert(),
         cas or None,
         serialization.BestAvailableEncryption(protect),

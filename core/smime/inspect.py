@@ -16,7 +16,8 @@ from datetime import datetime
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
@@ -58,6 +59,9 @@ from smimetui.core.smime.report import (
 from smimetui.core.smime.senders import message_problems, reply_to_mismatch, with_sender_problem
 from smimetui.core.smime.sigreport import evaluate_signature
 from smimetui.core.smime.trust import ChainValidator, TrustStore
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 MAX_LAYERS = 6
 _ID_DATA = "1.2.840.113549.1.7.1"
@@ -349,10 +353,10 @@ def _reason(err: Exception) -> str:
     return err.one_line() if isinstance(err, SmimeTuiError) else "its structure is damaged."
 
 
-def _cert_der(cert: object) -> bytes:
+def _cert_der(cert: x509.Certificate) -> bytes:
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    return cert.public_bytes(Encoding.DER)  # type: ignore[attr-defined]
+    return cert.public_bytes(Encoding.DER)
 
 
 def _collect_certs_only(entity: Entity, state: _State) -> None:
@@ -378,6 +382,18 @@ def _header_text(value: object) -> str:
 
 def _from_parts(headers: Message) -> tuple[str, str]:
     values = headers.get_all("from") or []
+    if all(isinstance(v, str) for v in values):
+        return _from_strings(tuple(values))
+    return _from_strings_uncached(values)
+
+
+@lru_cache(maxsize=2048)
+def _from_strings(values: tuple[str, ...]) -> tuple[str, str]:
+    """Senders repeat: parsing their From once is enough (the result is immutable)."""
+    return _from_strings_uncached(values)
+
+
+def _from_strings_uncached(values: Sequence[object]) -> tuple[str, str]:
     display = _header_text(values[0]) if values else ""
     pairs = getaddresses([header_str(v) for v in values])
     addr = clean_line(pairs[0][1], max_length=320) if pairs else ""

@@ -37,11 +37,14 @@ def keystore_candidates(
         ChainedPassphrases,
         FilePassphrase,
         KeyringPassphrase,
+        PassphraseSource,
         PromptPassphrase,
     )
 
     if not home.keystore_dir.exists():
         return []
-    sources = [FilePassphrase(Path(passphrase_file))] if passphrase_file else []
+    sources: list[PassphraseSource] = (
+        [FilePassphrase(Path(passphrase_file))] if passphrase_file else []
+    )
     sources += [KeyringPassphrase(), PromptPassphrase()]
     return list(Keystore(home).candidates(ChainedPassphrases(*sources)))

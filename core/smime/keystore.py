@@ -25,6 +25,7 @@ from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -237,7 +238,7 @@ class Keystore:
     def add(
         self,
         cert: x509.Certificate,
-        key: PrivateKey,
+        key: PrivateKeyTypes,  # any loaded key: the types S/MIME can use are checked here
         chain: Sequence[x509.Certificate],
         passphrase: bytes,
     ) -> DigitalId:
@@ -374,9 +375,9 @@ class Keystore:
         return [StoredKey(self, ident, passphrases) for ident in self.list()]
 
 
-def _same_key(cert: x509.Certificate, key: object) -> bool:
+def _same_key(cert: x509.Certificate, key: PrivateKeyTypes) -> bool:
     try:
-        public = key.public_key()  # type: ignore[attr-defined]
+        public = key.public_key()
         fmt = serialization.PublicFormat.SubjectPublicKeyInfo
         enc = serialization.Encoding.DER
         return bool(public.public_bytes(enc, fmt) == cert.public_key().public_bytes(enc, fmt))

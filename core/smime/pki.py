@@ -44,7 +44,7 @@ def new_key(kind: str = "rsa2048") -> PrivateKey:
     raise ValueError(f"unknown key kind {kind!r}; choose one of {', '.join(KEY_KINDS)}")
 
 
-def _hash_for(key: CertificateIssuerPrivateKeyTypes) -> hashes.HashAlgorithm | None:
+def _hash_for(key: CertificateIssuerPrivateKeyTypes) -> hashes.SHA256 | hashes.SHA384 | None:
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return None  # Ed25519 signs without a separate hash
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -45,7 +45,7 @@ class Validator(Protocol):
         other_certs: Sequence[asn1_x509.Certificate] = (),
         *,
         moment: dt.datetime | None = None,
-        usage: str = "sign",
+        usage: Literal["sign", "encrypt"] = "sign",
     ) -> _ChainResult: ...
 
 
