@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from enum import Enum
 
 from smimetui.core.backends.base import Summary
-from smimetui.core.backends.cache import UID_BITS, HeaderCache
+from smimetui.core.backends.cache import UID_BITS, Columns, HeaderCache
 from smimetui.core.backends.imap_envelope import decode_summary, sort_keys
 
 LRU_SIZE = 2048
@@ -58,13 +58,15 @@ class CachedIndex:
 
     @classmethod
     def load(cls, cache: HeaderCache, folder_id: int) -> CachedIndex:
-        """Everything cached for the folder, highest UID first."""
-        uids, dates, bits = array("I"), array("q"), array("B")
-        for uid, date, flag_bits in cache.index_columns(folder_id):
-            uids.append(uid)
-            dates.append(date)
-            bits.append(flag_bits & 0xFF)
+        """Everything cached for the folder, highest UID first (one snapshot read when warm)."""
+        uids, dates, bits = cache.columns(folder_id)
         return cls(cache, folder_id, uids, dates, bits)
+
+    def columns(self) -> Columns | None:
+        """The arrays in the cache's snapshot order (highest UID first), else None."""
+        if self.sort is SortKey.ARRIVAL and self.descending:
+            return self._uids, self._dates, self._bits
+        return None
 
     # -- FolderIndex ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -130,20 +132,17 @@ class CachedIndex:
         gone = set(removed)
         changed = bits or {}
         new_rows = sorted(added, reverse=True)
-        uids, dates, flag_bits = array("I"), array("q"), array("B")
-        if self.sort is SortKey.ARRIVAL and self.descending and not gone:
-            for uid, date, b in new_rows:  # prepend: new UIDs are the highest
-                uids.append(uid)
-                dates.append(date)
-                flag_bits.append(b & 0xFF)
-            uids.extend(self._uids)
-            dates.extend(self._dates)
-            flag_bits.extend(self._bits)
-            for uid, b in changed.items():
-                pos = self.position_of(uid)
-                if pos is not None:
-                    flag_bits[pos + len(new_rows)] = b & 0xFF
+        arrival = self.sort is SortKey.ARRIVAL and self.descending
+        top = (self._uids[0] if arrival else max(self._uids)) if len(self._uids) else 0
+        if new_rows and new_rows[-1][0] <= top:
+            known = [r for r in new_rows if self.position_of(r[0]) is not None]
+            if known:  # already here (fetched by IDLE and by a sync): update, not duplicate
+                changed = {**{u: b for u, _, b in known}, **changed}
+                new_rows = [r for r in new_rows if self.position_of(r[0]) is None]
+        if arrival and (not new_rows or new_rows[-1][0] > top):
+            uids, dates, flag_bits = self._arrival_changes(new_rows, gone, changed)
         else:
+            uids, dates, flag_bits = array("I"), array("q"), array("B")
             rows = [
                 (u, d, changed.get(u, b))
                 for u, d, b in zip(self._uids, self._dates, self._bits, strict=True)
@@ -162,6 +161,27 @@ class CachedIndex:
             keep = [(u, s) for u, s in self._lru.items() if u not in gone and u not in changed]
         index._lru.update(keep)
         return index
+
+    def _arrival_changes(
+        self, new_rows: list[tuple[int, int, int]], gone: set[int], changed: dict[int, int]
+    ) -> Columns:
+        """The fast path for highest-UID-first order: new rows are prepended, removed rows cut
+        out by slicing between their positions (memcpy), flag bits patched in place."""
+        uids = array("I", (r[0] for r in new_rows))
+        dates = array("q", (r[1] for r in new_rows))
+        flag_bits = array("B", (r[2] & 0xFF for r in new_rows))
+        cuts = sorted(p for p in map(self.position_of, gone) if p is not None)
+        start = 0
+        for p in [*cuts, len(self._uids)]:
+            uids.extend(self._uids[start:p])
+            dates.extend(self._dates[start:p])
+            flag_bits.extend(self._bits[start:p])
+            start = p + 1
+        for uid, b in changed.items():
+            pos = self.position_of(uid)
+            if pos is not None and uid not in gone:
+                flag_bits[pos + len(new_rows) - bisect.bisect_left(cuts, pos)] = b & 0xFF
+        return uids, dates, flag_bits
 
     def _ordered(self, rows: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
         if self.sort is SortKey.DATE:

@@ -32,7 +32,7 @@ from smimetui.core.backends.cache import HeaderCache
 from smimetui.core.backends.cached_index import CachedIndex
 from smimetui.core.backends.imap_envelope import parse_items
 from smimetui.core.backends.imap_fetch import ImapCommandError, RawConnection, flag_bits, uid_set
-from smimetui.core.backends.imap_sync import FolderSync, MailboxInfo, SyncStats
+from smimetui.core.backends.imap_sync import FolderSync, MailboxInfo, SyncStats, fetch_rows
 from smimetui.core.errors import (
     AuthenticationError,
     BackendError,
@@ -71,6 +71,9 @@ _ROLE_NAMES = {
 }
 IDLE_RENEW = 25 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
 BACKOFF_START, BACKOFF_CAP = 0.5, 60.0
+# An interactive call makes 3 attempts over 1.5 s at most before it gives up with a sentence;
+# the background reconnect_forever() keeps doubling up to BACKOFF_CAP.
+RETRY_DELAYS = (0.5, 1.0)
 
 
 def _role(flags: Iterable[bytes], name: str) -> FolderRole | None:
@@ -100,6 +103,7 @@ class ImapBackend:
         timeout: float = 30.0,
         message_cache_dir: Path | None = None,
         use_extensions: bool = True,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
     ) -> None:
         self.account = account
         self.host = host
@@ -113,6 +117,7 @@ class ImapBackend:
         self.timeout = timeout
         self.message_cache_dir = message_cache_dir
         self.use_extensions = use_extensions
+        self.retry_delays = retry_delays  # waits between attempts of one call: its bounded cost
         self._lock = threading.RLock()
         self._client: imapclient.IMAPClient | None = None
         self._raw: RawConnection | None = None
@@ -122,6 +127,7 @@ class ImapBackend:
         self._folders: list[Folder] | None = None
         self.connects = 0  # logins so far (tests and diagnostics)
         self.last_sync: SyncStats | None = None
+        self.last_exists_at = 0.0  # perf_counter() when IDLE last read an EXISTS (diagnostics)
 
     # -- connection -------------------------------------------------------------------------------
     @property
@@ -181,14 +187,21 @@ class ImapBackend:
         if self._client is not None:
             return self._client
         client = self._open()
-        caps = frozenset(c.upper() for c in client.capabilities())
-        if self.use_extensions and b"QRESYNC" in caps:
-            client.enable("QRESYNC")
-        self._client, self._caps = client, caps
-        self._raw = RawConnection(client._imap)
-        self._selected = None
-        self.connects += 1
-        self._replay_pending()
+        try:
+            caps = frozenset(c.upper() for c in client.capabilities())
+            if self.use_extensions and b"QRESYNC" in caps:
+                client.enable("QRESYNC")
+            self._client, self._caps = client, caps
+            self._raw = RawConnection(client._imap)
+            self._selected = None
+            self.connects += 1
+            self._replay_pending()
+        except _LOST as exc:
+            self._client = client  # so that _drop closes it
+            self._drop()
+            raise ConnectionLostError(
+                f"{self.where} closed the connection right after login; try again later."
+            ) from exc
         return client
 
     def _has(self, capability: bytes) -> bool:
@@ -205,23 +218,60 @@ class ImapBackend:
             client.shutdown()
 
     def _call(self, what: str, fn: Callable[[imapclient.IMAPClient], T], retry: bool = True) -> T:
-        """Run ``fn`` on the connection; reconnect once for idempotent calls."""
+        """Run ``fn`` on the connection, reconnecting with backoff (``retry_delays``).
+
+        Connecting is always retried (nothing was sent yet); the command itself only when
+        ``retry`` says it is idempotent.  A connection found dead is retried at once: it was
+        probably idle too long, and the server is likely fine."""
         with self._lock:
-            attempts = 2 if retry else 1
-            for attempt in range(attempts):
-                client = self._ensure()
+            waits = list(self.retry_delays)
+            while True:
+                reused = self._client is not None
+                try:
+                    client = self._ensure()
+                except ConnectionLostError:
+                    if not waits:
+                        raise
+                    time.sleep(waits.pop(0))
+                    continue
                 try:
                     return fn(client)
                 except _LOST as exc:
                     self._drop()
-                    if attempt + 1 == attempts:
+                    if not retry or not waits:
                         raise ConnectionLostError(
                             f"The connection to {self.where} was lost while {what}; "
                             "try again when the server is reachable."
                         ) from exc
+                    wait = waits.pop(0)
+                    if not reused:  # a connection we just opened died: give the server time
+                        time.sleep(wait)
                 except (ImapCommandError, imaplib.IMAP4.error) as exc:
                     raise self._refused(what, exc) from exc
-            raise AssertionError("unreachable")
+
+    def reconnect_forever(
+        self, stop: threading.Event, on_retry: Callable[[float], None] | None = None
+    ) -> bool:
+        """Reconnect the main connection with capped exponential backoff (for a background
+        worker after a ConnectionLostError): True once it is up and pending flag changes are
+        replayed, False if ``stop`` was set first.  ``on_retry(seconds)`` is told each wait.
+        Login and TLS failures are raised: retrying them helps nobody."""
+        delay = BACKOFF_START
+        while not stop.is_set():
+            with self._lock:
+                try:
+                    self._ensure().noop()
+                    return True
+                except ConnectionLostError:
+                    pass
+                except _LOST:
+                    self._drop()
+            if on_retry is not None:
+                on_retry(delay)
+            if stop.wait(delay):
+                break
+            delay = min(delay * 2, BACKOFF_CAP)
+        return False
 
     def _refused(self, what: str, exc: Exception) -> BackendError:
         text = exc.text if isinstance(exc, ImapCommandError) else str(exc)
@@ -232,6 +282,9 @@ class ImapBackend:
 
     def close(self) -> None:
         with self._lock:
+            for index in self._indexes.values():
+                with contextlib.suppress(Exception):  # a cache gone bad must not block closing
+                    self._save_snapshot(index)
             if self._client is not None:
                 with contextlib.suppress(Exception):
                     self._client.logout()
@@ -368,9 +421,13 @@ class ImapBackend:
         def run(client: imapclient.IMAPClient) -> SyncStats:
             info = self._select(client, folder)
             assert self._raw is not None
-            old = self._indexes.get(folder)
             state = self.cache.folder_state(self.account, folder)
-            known = len(old) if old is not None and state and old.folder_id == state.id else None
+            old = self._indexes.get(folder)
+            if old is not None and (state is None or old.folder_id != state.id):
+                old = None
+            current = state is not None and state.uidvalidity == info.uidvalidity
+            if old is None and state is not None and state.complete and current:
+                old = CachedIndex.load(self.cache, state.id)  # a snapshot read, not a table scan
             job = FolderSync(
                 self._raw,
                 self.cache,
@@ -378,21 +435,33 @@ class ImapBackend:
                 folder,
                 info,
                 qresync=self._has(b"QRESYNC"),
-                known_count=known,
+                known_count=len(old) if old is not None else None,
+                index=old,
             )
             stats = job.run(progress)
             state = self.cache.folder_state(self.account, folder)
             assert state is not None
-            if old is None or job.changes.rebuilt or old.folder_id != state.id:
-                self._indexes[folder] = CachedIndex.load(self.cache, state.id)
-            elif job.changes.added or job.changes.removed or job.changes.bits:
-                ch = job.changes
-                self._indexes[folder] = old.with_changes(ch.added, ch.removed, ch.bits)
+            ch = job.changes
+            if old is None or ch.rebuilt or old.folder_id != state.id:
+                index = CachedIndex.load(self.cache, state.id)
+            elif ch.added or ch.removed or ch.bits:
+                index = old.with_changes(ch.added, ch.removed, ch.bits)
+            else:
+                index = old
+            self._indexes[folder] = index
+            self._save_snapshot(index)
             return stats
 
         stats = self._call(f"synchronising {clean_line(folder)}", run)
         self.last_sync = stats
         return stats
+
+    def _save_snapshot(self, index: CachedIndex) -> None:
+        """Keep the cache's packed copy of the index current, for the next warm open (the
+        caller holds the lock, so the index and the table agree)."""
+        columns = index.columns()
+        if columns is not None and not self.cache.has_snapshot(index.folder_id):
+            self.cache.put_snapshot(index.folder_id, columns)
 
     # -- messages ---------------------------------------------------------------------------------
     def _message_path(self, folder: str, uidvalidity: int, uid: int) -> Path | None:
@@ -469,17 +538,18 @@ class ImapBackend:
         add: tuple[str, ...],
         rm: tuple[str, ...],
     ) -> None:
-        updates, bits = [], {}
-        for uid, flags in self.cache.flags_of(folder_id, uids).items():
-            new = (set(flags.split()) | set(add)) - set(rm)
-            text = " ".join(sorted(new))
-            b = flag_bits(text.encode("latin-1", "replace"))
-            updates.append((uid, b, text, 0))
-            bits[uid] = b
-        self.cache.set_flags(folder_id, updates)
-        index = self._indexes.get(folder)
-        if index is not None:
-            self._indexes[folder] = index.with_changes(bits=bits)
+        with self._lock:  # the cache and the index change together (see _save_snapshot)
+            updates, bits = [], {}
+            for uid, flags in self.cache.flags_of(folder_id, uids).items():
+                new = (set(flags.split()) | set(add)) - set(rm)
+                text = " ".join(sorted(new))
+                b = flag_bits(text.encode("latin-1", "replace"))
+                updates.append((uid, b, text, 0))
+                bits[uid] = b
+            self.cache.set_flags(folder_id, updates)
+            index = self._indexes.get(folder)
+            if index is not None and index.folder_id == folder_id:
+                self._indexes[folder] = index.with_changes(bits=bits)
 
     def _store(
         self,
@@ -513,13 +583,14 @@ class ImapBackend:
         return len(self.cache.pending(self.account))
 
     def _forget(self, folder: str, uids: list[int]) -> None:
-        state = self.cache.folder_state(self.account, folder)
-        if state is None:
-            return
-        self.cache.delete_uids(state.id, uids)
-        index = self._indexes.get(folder)
-        if index is not None:
-            self._indexes[folder] = index.with_changes(removed=uids)
+        with self._lock:
+            state = self.cache.folder_state(self.account, folder)
+            if state is None:
+                return
+            self.cache.delete_uids(state.id, uids)
+            index = self._indexes.get(folder)
+            if index is not None and index.folder_id == state.id:
+                self._indexes[folder] = index.with_changes(removed=uids)
 
     def copy(self, folder: str, uids: Iterable[int], dest: str) -> None:
         uid_list = sorted(set(uids))
@@ -599,17 +670,20 @@ class ImapBackend:
     # -- IDLE -------------------------------------------------------------------------------------
     def idle(self, folder: str, on_change: Callable[[], None], stop: threading.Event) -> None:
         """Watch ``folder`` on a connection of its own and call ``on_change`` on new mail,
-        expunges and flag changes, until ``stop`` is set.  Reconnects with capped exponential
-        backoff; login failures are raised (retrying a wrong password helps nobody)."""
+        expunges and flag changes, until ``stop`` is set.  New messages are fetched on this
+        connection and are in the index (``cached_index``) before ``on_change`` is called.
+        Reconnects with capped exponential backoff; login failures are raised (retrying a
+        wrong password helps nobody)."""
         delay = BACKOFF_START
         while not stop.is_set():
             client: imapclient.IMAPClient | None = None
             try:
                 client = self._open()
-                client.select_folder(folder, readonly=True)
+                info = client.select_folder(folder, readonly=True)
                 delay = BACKOFF_START
                 on_change()  # anything may have happened while we were away
-                self._idle_loop(client, on_change, stop)
+                uidvalidity = int(info.get(b"UIDVALIDITY", 0))
+                self._idle_loop(client, folder, uidvalidity, on_change, stop)
             except (ConnectionLostError, TlsError, *_LOST):
                 if stop.wait(delay):
                     break
@@ -624,20 +698,54 @@ class ImapBackend:
                     self._end_idle(client)
 
     def _idle_loop(
-        self, client: imapclient.IMAPClient, on_change: Callable[[], None], stop: threading.Event
+        self,
+        client: imapclient.IMAPClient,
+        folder: str,
+        uidvalidity: int,
+        on_change: Callable[[], None],
+        stop: threading.Event,
     ) -> None:
+        raw = RawConnection(client._imap)
         client.idle()
         started = time.monotonic()
         while not stop.is_set():
             responses = client.idle_check(timeout=0.5)
-            if any(self._is_change(r) for r in responses):
-                on_change()
             if any(isinstance(r, tuple) and r[:1] == (b"BYE",) for r in responses):
                 raise ConnectionResetError("the server said BYE")
+            if any(self._is_change(r) for r in responses):
+                if any(isinstance(r, tuple) and b"EXISTS" in r for r in responses):
+                    # Leave IDLE, fetch the new summaries right here (the folder is selected
+                    # already), idle again: one burst of EXISTS is one small fetch.
+                    self.last_exists_at = time.perf_counter()
+                    client.idle_done()
+                    self._take_new(raw, folder, uidvalidity)
+                    client.idle()
+                    started = time.monotonic()
+                on_change()
             if time.monotonic() - started > IDLE_RENEW:
                 client.idle_done()
                 client.idle()
                 started = time.monotonic()
+
+    def _take_new(self, raw: RawConnection, folder: str, uidvalidity: int) -> None:
+        """Put messages above the cached UIDNEXT into the cache and the index (IDLE thread)."""
+        with self._lock:  # the cache and the index change together (see _save_snapshot)
+            state = self.cache.folder_state(self.account, folder)
+            index = self._indexes.get(folder)
+            if state is None or not state.complete or state.uidvalidity != uidvalidity:
+                return  # nothing cached to add to: the next sync does it all
+            if index is None or index.folder_id != state.id:
+                return
+            start = max(state.uidnext, 1)
+            rows = fetch_rows(raw, b"%d:*" % start, start, lambda _: None)
+            if not rows:
+                return
+            self.cache.put_rows(state.id, rows)
+            uidnext = max(r[0] for r in rows) + 1
+            self.cache.set_folder_state(
+                state.id, highestmodseq=state.highestmodseq, uidnext=uidnext
+            )
+            self._indexes[folder] = index.with_changes(added=[(r[0], r[2], r[1]) for r in rows])
 
     @staticmethod
     def _is_change(response: object) -> bool:

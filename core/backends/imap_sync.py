@@ -11,12 +11,20 @@ back to the sweep, so the cache can drift from the server only until the next sy
 from __future__ import annotations
 
 import time
+from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from smimetui.core.backends.base import Progress
 from smimetui.core.backends.cache import FolderState, HeaderCache, NewRow
+
+if TYPE_CHECKING:
+    from smimetui.core.backends.cached_index import CachedIndex
 from smimetui.core.backends.imap_fetch import (
+    KEYWORDS,
     FetchRow,
+    FlagSweep,
     RawConnection,
     fetch_number,
     flag_bits,
@@ -89,6 +97,7 @@ class FolderSync:
         *,
         qresync: bool,
         known_count: int | None = None,
+        index: CachedIndex | None = None,
     ) -> None:
         self.raw = raw
         self.cache = cache
@@ -103,9 +112,12 @@ class FolderSync:
         self._known = known_count
         self._delta = 0
         self._swept_total: int | None = None
+        self.index = index  # the folder's index before this sync, if loaded
+        self._touched = False  # the cache changed since ``index`` was made
 
     def _delete(self, state: FolderState, uids: set[int]) -> None:
         if uids:
+            self._touched = True
             self._delta -= self.cache.delete_uids(state.id, uids)
 
     def run(self, progress: Progress | None = None) -> SyncStats:
@@ -218,37 +230,61 @@ class FolderSync:
             state.highestmodseq,
         )
         self.raw.run([cmd], on_untagged)
+        self._touched = self._touched or bool(updates)
         self.cache.set_flags(state.id, updates)
         self._delete(state, self.changes.removed)
 
     def _sweep(self, state: FolderState) -> None:
-        """All UIDs and flags: finds expunged messages and flag changes without extensions."""
-        known = self.cache.uid_flags(state.id)
-        seen: dict[int, bytes] = {}
+        """All UIDs and flags: finds expunged messages and flag changes without extensions.
 
-        def on_untagged(line: bytes) -> None:
-            if fetch_number(line) is None:
-                self._other(line)
-                return
-            row = parse_fetch(line)
-            if row is not None and row.flags is not None:
-                seen[row.uid] = row.flags
-
+        The server's answer is read into arrays and compared with the index columns as bit
+        masks; only messages with keywords on both sides need their cached flag text."""
+        sweep = FlagSweep(array("I"), array("I"), [])
         if self.info.exists:
-            self.raw.run([b"UID FETCH 1:* (UID FLAGS)"], on_untagged)
-        updates = []
-        for uid, flags in seen.items():
-            text = flags.decode("latin-1")
-            if uid in known and known[uid] != text:
-                bits = flag_bits(flags)
-                updates.append((uid, bits, text, 0))
-                self.changes.bits[uid] = bits
-        gone = set(known) - set(seen)
+            sweep = self.raw.flag_sweep(b"UID FETCH 1:* (UID FLAGS)", self._other)
+        cols = self.index.columns() if self.index is not None and not self._touched else None
+        k_uids, _, k_bits = cols if cols is not None else self.cache.columns(state.id)
+        name_bits = [flag_bits(n) for n in sweep.names]
+        texts = [n.decode("latin-1") for n in sweep.names]
+        if len(sweep.uids) == len(k_uids) and sweep.uids == k_uids[::-1]:
+            gone: set[int] = set()
+            missing: list[int] = []
+            same = False
+            if len(name_bits) <= 256 and not any(b & KEYWORDS for b in name_bits):
+                table = bytes(name_bits) + bytes(256 - len(name_bits))  # id -> bits
+                server_bits = bytes(array("B", sweep.ids)).translate(table)[::-1]
+                same = server_bits == k_bits.tobytes()  # compared at C speed
+            pairs: Iterable[tuple[int, int, int]] = (
+                () if same else zip(sweep.uids, sweep.ids, reversed(k_bits), strict=True)
+            )
+        else:
+            known = dict(zip(k_uids, k_bits, strict=True))
+            server = set(sweep.uids)
+            gone = set(known) - server
+            missing = [u for u in sweep.uids if u not in known and u < state.uidnext]
+            pairs = (
+                (u, i, known[u]) for u, i in zip(sweep.uids, sweep.ids, strict=True) if u in known
+            )
+        updates: list[tuple[int, int, str, int]] = []
+        keyworded: dict[int, int] = {}
+        for uid, i, old in pairs:
+            bits = name_bits[i]
+            if bits != old:
+                updates.append((uid, bits, texts[i], 0))
+            elif bits & KEYWORDS:
+                keyworded[uid] = i
+        if keyworded:  # same bits, but which keywords? only the cached text can say
+            for uid, text in self.cache.flags_of(state.id, keyworded).items():
+                i = keyworded[uid]
+                if set(text.split()) != set(texts[i].split()):
+                    updates.append((uid, name_bits[i], texts[i], 0))
+        for uid, bits, _, _ in updates:
+            self.changes.bits[uid] = bits
         self.changes.removed.update(gone)
+        self._touched = self._touched or bool(updates or gone)
         self.cache.set_flags(state.id, updates)
         self._delete(state, gone)
-        self._swept_total = len(seen)
-        missing = [u for u in seen if u not in known and u < state.uidnext]
+        self._swept_total = len(sweep.uids)
         if missing:  # cached before but lost (an interrupted cold fetch): fetch them again
             self._fetch_uids(state, missing)
             self.changes.rebuilt = True
@@ -261,17 +297,27 @@ class FolderSync:
     def _fetch_uids(
         self, state: FolderState, uids: list[int] | None, uid_range: bytes = b"", minimum: int = 0
     ) -> int:
-        rows: list[NewRow] = []
-
-        def on_row(line: bytes) -> None:
-            if fetch_number(line) is None:
-                self._other(line)
-                return
-            row = parse_fetch(line)
-            if row is not None and row.uid >= minimum and row.raw:
-                rows.append(_new_row(row))
-
-        self.raw.run([b"UID FETCH %s %s" % (uid_range or uid_set(uids or []), ITEMS)], on_row)
+        rows = fetch_rows(self.raw, uid_range or uid_set(uids or []), minimum, self._other)
+        self._touched = self._touched or bool(rows)
         self._delta += self.cache.put_rows(state.id, rows)
         self.changes.added.extend((r[0], r[2], r[1]) for r in rows)
         return len(rows)
+
+
+def fetch_rows(
+    raw: RawConnection, uids: bytes, minimum: int, on_other: Callable[[bytes], None]
+) -> list[NewRow]:
+    """Summaries of ``UID FETCH uids`` with a UID of at least ``minimum`` (``n:*`` returns the
+    last message even when its UID is below n)."""
+    rows: list[NewRow] = []
+
+    def on_row(line: bytes) -> None:
+        if fetch_number(line) is None:
+            on_other(line)
+            return
+        row = parse_fetch(line)
+        if row is not None and row.uid >= minimum and row.raw:
+            rows.append(_new_row(row))
+
+    raw.run([b"UID FETCH %s %s" % (uids, ITEMS)], on_row)
+    return rows

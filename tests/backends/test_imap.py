@@ -127,6 +127,46 @@ class TestCache:
         assert warm.last_sync.bytes_read == 0  # QRESYNC: HIGHESTMODSEQ unchanged, nothing fetched
         assert [index2.summary(p) for p in range(30)] == [index.summary(p) for p in range(30)]
 
+    def test_warm_open_reads_the_snapshot_and_changes_replace_it(
+        self, make_backend: Make, cache: HeaderCache, mail_user: MailUser
+    ) -> None:
+        writer = make_backend()
+        fill(writer, 12)
+        writer.open_folder("INBOX")
+        state = cache.folder_state(mail_user.name, "INBOX")
+        assert state is not None and cache.has_snapshot(state.id)
+        writer.set_flags("INBOX", [5], add=[FLAGGED])  # changes the table: snapshot dropped
+        assert not cache.has_snapshot(state.id)
+        writer.close()  # closing stores the index again
+        assert cache.has_snapshot(state.id)
+        # the snapshot must agree with the table it stands for
+        from_table = list(cache.index_columns(state.id))
+        uids, dates, bits = cache.columns(state.id)
+        assert list(zip(uids, dates, bits, strict=True)) == from_table
+        assert dict((u, b) for u, _, b in from_table)[5] == 2  # \Flagged
+        warm = make_backend()
+        index = warm.open_folder("INBOX")
+        assert index.summary(index.position_of(5) or 0).flagged  # type: ignore[arg-type]
+        assert warm.last_sync is not None and not warm.last_sync.cold  # our own STORE comes back
+
+    @pytest.mark.parametrize("extensions", [True, False])
+    def test_keywords_changed_elsewhere(
+        self, make_backend: Make, mail_user: MailUser, extensions: bool
+    ) -> None:
+        backend = make_backend(use_extensions=extensions)
+        fill(backend, 4)
+        other = other_client(mail_user)
+        other.select_folder("INBOX")
+        other.add_flags([1, 2], [b"$Label1"])
+        backend.open_folder("INBOX")
+        other.remove_flags([1], [b"$Label1"])
+        other.add_flags([1], [b"$Label2"])  # same system-flag bits, other keywords
+        other.add_flags([3], [b"\\Seen"])
+        other.logout()
+        backend.sync("INBOX")
+        assert index_state(backend) == server_flags(mail_user)
+        assert index_state(backend)[1] == {"$Label2"}
+
     def test_cache_format_upgrade_invalidates(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
         path = tmp_path / "c.sqlite3"
         cache = HeaderCache(path)
@@ -286,3 +326,39 @@ class TestIdle:
             stop.set()
             watcher.join(10)
         assert not watcher.is_alive()
+
+    def test_new_mail_is_in_the_index_before_on_change(
+        self, make_backend: Make, mail_user: MailUser
+    ) -> None:
+        backend = make_backend()
+        fill(backend, 3)
+        backend.open_folder("INBOX")
+        found: list[int] = []
+        seen = threading.Event()
+        stop = threading.Event()
+
+        def on_change() -> None:  # no sync here: IDLE itself fetched the new rows
+            index = backend.cached_index("INBOX")
+            if index is not None and index.position_of(5) is not None:
+                found.extend(index.uid_at(p) for p in range(len(index)))
+                seen.set()
+
+        watcher = threading.Thread(target=backend.idle, args=("INBOX", on_change, stop))
+        watcher.start()
+        try:
+            time.sleep(0.3)
+            other = other_client(mail_user)
+            for i in (4, 5):  # a burst
+                other.append("INBOX", b"Subject: ping %d\r\n\r\nx\r\n" % i)
+            other.logout()
+            assert seen.wait(10)
+        finally:
+            stop.set()
+            watcher.join(10)
+        assert found == [5, 4, 3, 2, 1]
+        assert backend.last_exists_at > 0
+        index = backend.cached_index("INBOX")
+        assert index is not None and index.summary(0).subject == "ping 5"
+        stats = backend.sync("INBOX")  # the cache agrees: nothing new, nothing twice
+        assert stats.new == 0 and stats.total == 5
+        assert backend.open_folder("INBOX").uids() == [5, 4, 3, 2, 1]  # type: ignore[attr-defined]

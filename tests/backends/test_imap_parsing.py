@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smimetui.core.backends.base import SecurityHint
 from smimetui.core.backends.imap_envelope import decode_structure, decode_summary, parse_items
 from smimetui.core.backends.imap_fetch import (
+    KEYWORDS,
+    ImapCommandError,
     RawConnection,
+    flag_bits,
     internaldate_epoch,
     parse_fetch,
     parse_uid_set,
@@ -82,6 +86,43 @@ class TestFraming:
 
     def test_bad_internaldate_is_zero(self) -> None:
         assert internaldate_epoch(b"garbage") == 0
+
+
+class TestFlagBits:
+    def test_system_flags_any_case(self) -> None:
+        assert flag_bits(b"\\Seen \\Flagged") == 3
+        assert flag_bits(b"\\SEEN \\answered \\Deleted \\Draft") == 1 | 4 | 8 | 16
+
+    def test_recent_is_ignored_and_keywords_marked(self) -> None:
+        assert flag_bits(b"\\Recent") == 0
+        assert flag_bits(b"$Junk \\Seen") == KEYWORDS | 1
+        assert flag_bits(b"") == 0
+
+
+class TestFlagSweep:
+    SWEEP = (
+        b"* 1 FETCH (UID 4 FLAGS (\\Seen \\Recent))\r\n"
+        b"* 2 FETCH (FLAGS () UID 9)\r\n"
+        b"* 3 EXPUNGE\r\n"
+        b"* 2 FETCH (UID 10 MODSEQ (5) FLAGS ($Junk))\r\n"  # an order the regex leaves out
+        b"* 3 FETCH (UID 11 FLAGS (\\Seen) MODSEQ (6))\r\n"
+        b"TAG OK done\r\n"
+    )
+
+    def test_every_shape_and_chunk_boundary(self) -> None:
+        for chunk in (1, 5, 33, 1 << 16):
+            raw = RawConnection(FakeImap(self.SWEEP, chunk))
+            other: list[bytes] = []
+            sweep = raw.flag_sweep(b"UID FETCH 1:* (UID FLAGS)", other.append)
+            flags = [sweep.names[i] for i in sweep.ids]
+            assert list(sweep.uids) == [4, 9, 10, 11]
+            assert flags == [b"\\Seen", b"", b"$Junk", b"\\Seen"]
+            assert other == [b"* 3 EXPUNGE"]
+
+    def test_refusal_raises(self) -> None:
+        raw = RawConnection(FakeImap(b"TAG NO [SERVERBUG] sorry\r\n", 64))
+        with pytest.raises(ImapCommandError, match="SERVERBUG"):
+            raw.flag_sweep(b"UID FETCH 1:* (UID FLAGS)", lambda _: None)
 
 
 class TestStructure:
