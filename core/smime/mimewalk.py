@@ -69,10 +69,14 @@ class Entity:
         return decode_transfer(self.body, str(self.headers.get("content-transfer-encoding", "")))
 
 
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+_NOT_BASE64 = bytes(b for b in range(256) if b not in _BASE64_ALPHABET)
+
+
 def decode_transfer(body: bytes, encoding: str) -> bytes:
     enc = encoding.strip().lower()
     if enc == "base64":
-        data = re.sub(rb"[^A-Za-z0-9+/=]", b"", body)
+        data = body.translate(None, _NOT_BASE64)  # faster than a regex, same result
         data = data.split(b"=", 1)[0]
         data += b"=" * (-len(data) % 4)
         try:
@@ -161,6 +165,16 @@ class _Counter:
         self.count = 0
 
 
+def _boundary(headers: Message) -> str | None:
+    """The boundary parameter (what ``Message.get_boundary`` returns, with one parse)."""
+    value = headers.get_param("boundary", header="content-type")
+    if value is None or value == "":
+        return None
+    if isinstance(value, tuple):  # RFC 2231 encoded
+        value = value[2]
+    return str(value).rstrip()
+
+
 def parse_entity(raw: bytes, *, depth: int = 0, _counter: _Counter | None = None) -> Entity:
     """Parse ``raw`` into an :class:`Entity` tree.  Raises :class:`MimeError` on non-MIME input."""
     counter = _counter or _Counter()
@@ -179,7 +193,7 @@ def parse_entity(raw: bytes, *, depth: int = 0, _counter: _Counter | None = None
     content_type = headers.get_content_type()
     children: tuple[Entity, ...] = ()
     if content_type.startswith("multipart/"):
-        boundary = headers.get_boundary()
+        boundary = _boundary(headers)
         if not boundary:
             defects.append("MultipartWithoutBoundary")
             content_type = "text/plain"
@@ -229,4 +243,4 @@ def canonical_crlf(data: bytes) -> bytes:
     """Line endings as CRLF, as S/MIME signs text (RFC 8551 §3.1.1)."""
     if b"\n" not in data:
         return data
-    return re.sub(rb"\r?\n", b"\r\n", data)
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
