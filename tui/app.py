@@ -10,7 +10,6 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.message_pump import MessagePump
 from textual.worker import get_current_worker
 
@@ -83,7 +82,7 @@ class SmimeTuiApp(WorkerErrors, App[int]):
             return
         self.push_screen(MailboxScreen(self.session, threading=self.settings.threading))
         if self.startup_notice:
-            self.notify(Content(self.startup_notice), title="Demo", timeout=12)
+            self.notify(self.startup_notice, title="Demo", timeout=12, markup=False)
 
     def use_theme(self, name: str) -> None:
         self.theme = name
@@ -136,13 +135,11 @@ class SmimeTuiApp(WorkerErrors, App[int]):
         from smimetui.tui.idle import watch
         from smimetui.tui.messages import MailChanged
 
+        def changed() -> None:
+            target.post_message(MailChanged(folder))
+
         assert self.session is not None
-        watch(
-            self.session.backend,
-            folder,
-            lambda: target.post_message(MailChanged(folder)),
-            get_current_worker(),
-        )
+        watch(self.session.backend, folder, changed, get_current_worker())
 
     # -- compose ---------------------------------------------------------------------------
     def action_compose_new(self) -> None:

@@ -13,7 +13,7 @@ import shlex
 import subprocess
 import tempfile
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -72,7 +72,7 @@ def warning_content(sentence: str, reply_to: str) -> Content:
 
 
 class ComposeScreen(WorkerErrors, Screen[None]):
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+g", "send", "Send", tooltip="Send the message", id="compose-send"),
         Binding("ctrl+s", "toggle_sign", "Sign", tooltip="Sign on/off", id="compose-sign"),
         Binding(
@@ -176,14 +176,22 @@ class ComposeScreen(WorkerErrors, Screen[None]):
         attach.update(Content(f"Attachments: {names}"))
 
     def _read_form(self) -> OutgoingMail:
-        values = {name: self.query_one(f"#compose-{name}", Input).value for name in _FIELDS}
-        body = self.query_one("#compose-body", TextArea).text
-        return replace(self.mail, body=body, **values)
+        def value(name: str) -> str:
+            return self.query_one(f"#compose-{name}", Input).value
+
+        return replace(
+            self.mail,
+            to=value("to"),
+            cc=value("cc"),
+            bcc=value("bcc"),
+            subject=value("subject"),
+            body=self.query_one("#compose-body", TextArea).text,
+        )
 
     @on(Input.Changed)
     @on(TextArea.Changed)
     def form_changed(self, event: Input.Changed | TextArea.Changed) -> None:
-        if getattr(event, "input", None) is not None and event.input.id == "compose-attach-path":
+        if isinstance(event, Input.Changed) and event.input.id == "compose-attach-path":
             return
         self.dirty = True
         if self._autosave is None:
@@ -294,7 +302,7 @@ class ComposeScreen(WorkerErrors, Screen[None]):
         self._show_certificates()
 
     def on_directory_imported(self, message: m.DirectoryImported) -> None:
-        self.notify(Content(message.summary), title="Stored")
+        self.notify(message.summary, title="Stored", markup=False)
         self._confirm_changes(list(message.changes))
 
     def _confirm_changes(self, changes: list[CertificateChange]) -> None:
@@ -318,14 +326,14 @@ class ComposeScreen(WorkerErrors, Screen[None]):
         self._schedule_check()
 
     def on_message_sent(self, message: m.MessageSent) -> None:
-        self.app.notify(Content(message.summary), title="Sent")
+        self.app.notify(message.summary, title="Sent", markup=False)
         self.dirty = False
         self.dismiss(None)
 
     def on_draft_saved(self, message: m.DraftSaved) -> None:
         self.dirty = False
         how = "encrypted to yourself" if message.encrypted else "not encrypted"
-        self.notify(Content(f"Draft saved in {message.folder} ({how})."), title="Draft")
+        self.notify(f"Draft saved in {message.folder} ({how}).", title="Draft", markup=False)
 
     def _autosave_now(self) -> None:
         self._autosave = None

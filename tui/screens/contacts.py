@@ -7,6 +7,7 @@ comes from certificates or the address book and is added as ``Content`` (never m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -75,7 +76,7 @@ def contact_rows(home: Home) -> list[ContactRow]:
 
 
 class ContactsScreen(WorkerErrors, ModalScreen[None]):
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", tooltip="Back to the mailbox", id="contacts-close"),
     ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -37,7 +39,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", tooltip="Close help", id="help-close")
     ]
 
-    def __init__(self, under: Screen[object]) -> None:
+    def __init__(self, under: Screen[Any]) -> None:
         super().__init__(classes="dialog-screen")
         self.under = under
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -42,7 +43,7 @@ _NEEDS_ROW = {"delete", "move"}
 
 
 class MailboxScreen(WorkerErrors, Screen[None]):
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "q", "back", "Back/Quit", tooltip="Back to the list; quit from the list", id="quit"
         ),
@@ -369,7 +370,7 @@ class MailboxScreen(WorkerErrors, Screen[None]):
 
     def on_messages_moved(self, message: m.MessagesMoved) -> None:
         self.notify(
-            Content(f"Moved {len(message.uids)} message(s) to {message.dest}."), title="Moved"
+            f"Moved {len(message.uids)} message(s) to {message.dest}.", title="Moved", markup=False
         )
         if self.folder == message.folder:
             self.report = None
@@ -383,13 +384,14 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         self.refresh_bindings()
         if not self.matches:
             self.notify(
-                Content(f"Nothing in this folder matches {message.text!r}."), title="Search"
+                f"Nothing in this folder matches {message.text!r}.", title="Search", markup=False
             )
             return
         lst.cursor = lst.index.position_of(self.matches[0]) or 0
         self.notify(
-            Content(f"{len(self.matches)} message(s) match; n and N move between them."),
+            f"{len(self.matches)} message(s) match; n and N move between them.",
             title="Search",
+            markup=False,
         )
 
     def _jump_match(self, step: int) -> None:
@@ -414,10 +416,10 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         self.app.push_screen(ContactsScreen(self.session.home))
 
     def on_certificate_imported(self, message: m.CertificateImported) -> None:
-        self.notify(Content(message.summary), title="Stored")
+        self.notify(message.summary, title="Stored", markup=False)
 
     def on_root_trusted(self, message: m.RootTrusted) -> None:
-        self.notify(Content(message.summary), title="Root trusted")
+        self.notify(message.summary, title="Root trusted", markup=False)
         self.session.reports = type(self.session.reports)()  # verdicts may change: verify again
         self.query_one(MessageList).badges = {}
         self.query_one(MessageList).clear_cache()

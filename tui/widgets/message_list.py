@@ -8,6 +8,7 @@ its visible rows cost.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -71,7 +72,7 @@ class MessageList(ScrollView, can_focus=True):
         "message-list--unchecked",
         "message-list--empty",
     }
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False, id="list-down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="list-up"),
         Binding("pagedown,space", "page_down", "Page down", show=False, id="list-page-down"),
