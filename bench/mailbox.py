@@ -230,20 +230,23 @@ def change_folder(port: int, n: int, rng: random.Random) -> tuple[int, int, int]
 
 
 def idle_latency(port: int, cache: HeaderCache, rounds: int = 7) -> float:
-    """Median ms from our IDLE connection reading EXISTS to the row being in our index."""
+    """Median ms from our IDLE connection reading EXISTS to the new row being in our index.
+
+    The backend stamps ``last_exists_at`` as soon as the IDLE connection has read EXISTS;
+    ``on_change`` stamps the moment it finds the row in ``cached_index`` (no sync of its own:
+    the IDLE connection fetches new summaries itself)."""
     b = backend(port, cache)
     b.open_folder("INBOX")
     arrived = threading.Event()
     expected: list[int] = []
+    latency: list[float] = []
 
-    exists_at: list[float] = []
-
-    def on_change() -> None:  # called as soon as the IDLE connection reads EXISTS
-        seen = time.perf_counter()
-        b.sync("INBOX")
+    def on_change() -> None:
         index = b.cached_index("INBOX")
-        if expected and index is not None and index.position_of(expected[0]) is not None:
-            exists_at[:] = [seen]
+        if arrived.is_set() or not expected or index is None:
+            return
+        if index.position_of(expected[0]) is not None:
+            latency[:] = [(time.perf_counter() - b.last_exists_at) * 1000]
             arrived.set()
 
     stop = threading.Event()
@@ -259,13 +262,25 @@ def idle_latency(port: int, cache: HeaderCache, rounds: int = 7) -> float:
         expected[:] = [int(uidnext)]
         other.append("INBOX", b"Subject: idle %d\r\n\r\nping\r\n" % i)
         if arrived.wait(10):
-            samples.append((time.perf_counter() - exists_at[0]) * 1000)
+            samples.append(latency[0])
         time.sleep(0.2)
     other.logout()
     stop.set()
     watcher.join(5)
     b.close()
     return statistics.median(samples) if samples else float("inf")
+
+
+def warm_server(port: int) -> None:
+    """Let Dovecot build what our client's first ENABLE QRESYNC + SELECT would otherwise make it
+    build during the timed cold open (modseq tracking, indexes), so both sides meet a warm
+    server."""
+    raw = RawImap(port)
+    raw.command(b"LOGIN %s %s" % (USER.encode(), PASSWORD.encode()))
+    raw.command(b"ENABLE QRESYNC")
+    raw.command(b"SELECT INBOX (CONDSTORE)")
+    raw.command(b"UID FETCH 1:* (UID MODSEQ)")
+    raw.close()
 
 
 def fill(server: Dovecot, n: int) -> None:
@@ -297,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         fill(server, n)
         server.start()
         port = server.imap_port
-        progress("letting Dovecot index and cache the folder")
+        progress("letting Dovecot index and cache the folder (QRESYNC enabled once)")
+        warm_server(port)
         wire(port)
         t_wire, wire_bytes = min(wire(port), wire(port))
         login_select = min(login_select_seconds(port) for _ in range(5))
@@ -319,8 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         t_flags_wire, _ = wire(port, b"(UID FLAGS)")
         progress("resync after changes")
         flags, new, gone = change_folder(port, n, random.Random(7))
+        started = time.perf_counter()  # the whole call: refreshing the folder's state included
         stats = warm_backend.sync("INBOX")
-        t_resync = stats.seconds
+        t_resync = time.perf_counter() - started
         progress("IDLE")
         t_idle = idle_latency(port, cache)
         t_noop = noop_ms(port)
@@ -357,7 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     notes = [
         f"messages {n}; T_wire {t_wire:.3f} s for {wire_bytes / 1e6:.1f} MB; "
-        f"LOGIN+SELECT {login_select * 1000:.1f} ms",
+        f"LOGIN+SELECT {login_select * 1000:.1f} ms; server warmed (ENABLE QRESYNC, SELECT, "
+        "one full fetch) before either side was timed",
         f"warm open {t_warm * 1000:.1f} ms = {t_warm / t_wire:.3f} x T_wire (goal <= 0.25)",
         f"no extensions: warm open with FLAGS sweep {t_sweep:.3f} s, its wire time "
         f"{t_flags_wire:.3f} s = {t_sweep / t_flags_wire:.2f}x (goal <= 3x)",
