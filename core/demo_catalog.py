@@ -40,15 +40,25 @@ def _mid(number: int) -> str:
     return f"demo-{number:02d}@example.org"
 
 
-def _msg(number: int, sender: str, subject: str, entity: bytes, **kw: object) -> bytes:
+def _msg(
+    number: int,
+    sender: str,
+    subject: str,
+    entity: bytes,
+    *,
+    to: str = YOU,
+    cc: str = "",
+    in_reply_to: str = "",
+) -> bytes:
     return dm.message(
         sender=sender,
-        to=kw.pop("to", YOU),  # type: ignore[arg-type]
+        to=to,
         subject=subject,
         date=_when(number),
         message_id=_mid(number),
         entity=entity,
-        **kw,  # type: ignore[arg-type]
+        in_reply_to=in_reply_to,
+        cc=cc,
     )
 
 
@@ -238,10 +248,9 @@ def _thread(p: DemoPki, n: int, who: str, subject: str, text: str, parent: int |
     entity = dm.signed(
         dm.text_part(text), dm.signing_key(signer[0], [p.issuing]), _when(n), f"t{n}"
     )
-    kw: dict[str, object] = {"cc": ALICE if who == "bob" else BOB}
-    if parent is not None:
-        kw["in_reply_to"] = _mid(parent)
-    return _msg(n, signer[1], subject, entity, **kw)
+    cc = ALICE if who == "bob" else BOB
+    in_reply_to = _mid(parent) if parent is not None else ""
+    return _msg(n, signer[1], subject, entity, cc=cc, in_reply_to=in_reply_to)
 
 
 def thread_1(p: DemoPki, n: int) -> DemoMessage:
