@@ -379,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         f"warm open {t_warm * 1000:.1f} ms = {t_warm / t_wire:.3f} x T_wire (goal <= 0.25)",
         f"no extensions: warm open with FLAGS sweep {t_sweep:.3f} s, its wire time "
         f"{t_flags_wire:.3f} s = {t_sweep / t_flags_wire:.2f}x (goal <= 3x)",
-        f"resync: {flags} flag changes, {new} new, {gone} expunged in {t_resync * 1000:.1f} ms; "
+        f"resync: {flags} flag changes, {new} new, {gone} expunged in {t_resync * 1000:.1f} ms "
+        f"(of which {stats.seconds * 1000:.1f} ms after the folder state was refreshed); "
         f"{stats.bytes_read} bytes read, changed items {new} new x {per_message_wire:.0f} B + "
         f"{flags} flags = {stats.bytes_read / (new * per_message_wire + flags * 60):.2f}x "
         "(goal <= 1.5x, flag item ~60 B)",

@@ -314,49 +314,6 @@ class ImapBackend:
             exists=int(info.get(b"EXISTS", 0)),
         )
 
-    def _refresh(self, client: imapclient.IMAPClient, folder: str) -> MailboxInfo:
-        """SELECT, or, when QRESYNC is on and the folder is selected already, a STATUS: Dovecot
-        re-reads a changed 100k-message maildir on every SELECT (~0.3 s), while the open
-        mailbox is kept up to date for us (NOOP brings the session's view up to date, pipelined
-        with the STATUS: one round trip).  Changes announced meanwhile (VANISHED, FETCH) come
-        again from CHANGEDSINCE, so they can be ignored here."""
-        if self._selected != folder or not self._has(b"QRESYNC") or self._raw is None:
-            return self._select(client, folder)
-        found: dict[bytes, bytes] = {}
-        broken: list[bytes] = []
-
-        def on_untagged(line: bytes) -> None:
-            if line[:5] in (b"* NO ", b"* BAD", b"* BYE"):
-                broken.append(line)  # e.g. the mailbox was deleted under us: SELECT tells
-            elif line.startswith(b"* STATUS "):
-                items = parse_items(line[9:])
-                if len(items) >= 2 and isinstance(items[1], list):
-                    values = items[1]
-                    for i in range(0, len(values) - 1, 2):
-                        if isinstance(values[i], bytes) and isinstance(values[i + 1], bytes):
-                            found[values[i].upper()] = values[i + 1]  # type: ignore[index]
-
-        name = imap_utf7.encode(folder)
-        quoted = b'"' + name.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
-        try:
-            self._raw.run(  # NOOP first: STATUS alone reports the session's stale view
-                [b"NOOP", b"STATUS " + quoted + b" (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)"],
-                on_untagged,
-            )
-        except ImapCommandError:
-            return self._select(client, folder)  # gone, or a server that will not: SELECT says
-        if broken:
-            return self._select(client, folder)
-        try:
-            return MailboxInfo(
-                uidvalidity=int(found[b"UIDVALIDITY"]),
-                uidnext=int(found[b"UIDNEXT"]),
-                highestmodseq=int(found[b"HIGHESTMODSEQ"]),
-                exists=int(found[b"MESSAGES"]),
-            )
-        except (KeyError, ValueError):
-            return self._select(client, folder)
-
     def _selected_on(self, client: imapclient.IMAPClient, folder: str) -> None:
         if self._selected != folder:
             self._select(client, folder)
@@ -462,7 +419,10 @@ class ImapBackend:
         """Bring the cache of ``folder`` up to date; returns what changed."""
 
         def run(client: imapclient.IMAPClient) -> SyncStats:
-            info = self._refresh(client, folder)
+            # Always a SELECT: a NOOP+STATUS on the selected folder was tried (Dovecot re-reads
+            # a changed 100k maildir on SELECT, ~0.3 s) but Dovecot's STATUS on the selected
+            # mailbox can report a stale HIGHESTMODSEQ/UIDNEXT, which hid a second change.
+            info = self._select(client, folder)
             assert self._raw is not None
             state = self.cache.folder_state(self.account, folder)
             old = self._indexes.get(folder)

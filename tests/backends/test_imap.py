@@ -201,6 +201,22 @@ class TestCache:
         assert index.uid_at(0) == 21 and index.position_of(5) is None
         assert index.summary(index.position_of(2) or 0).flagged  # type: ignore[arg-type]
 
+    def test_two_rounds_of_changes_on_a_selected_folder(
+        self, make_backend: Make, mail_user: MailUser
+    ) -> None:
+        backend = make_backend()
+        fill(backend, 6)
+        backend.open_folder("INBOX")
+        other = other_client(mail_user)
+        other.select_folder("INBOX")
+        for uid in (2, 4):
+            other.add_flags([uid], [b"\\Flagged"])
+            other.append("INBOX", b"Subject: round %d\r\n\r\nx\r\n" % uid)
+            stats = backend.sync("INBOX")
+            assert (stats.flag_changes, stats.new) == (1, 1)
+        other.logout()
+        assert index_state(backend) == server_flags(mail_user)
+
     def test_uidvalidity_change_invalidates(self, make_backend: Make, mail_user: MailUser) -> None:
         backend = make_backend()
         other = other_client(mail_user)
