@@ -22,4 +22,5 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 python3 -m ruff check core tui themes tests bench
+bash tests/typecheck.sh  # mypy: strict on smimetui.core, plain on smimetui.tui
 python3 -m pytest "$@"

@@ -372,8 +372,10 @@ class ImapBackend:
                 if len(items) >= 2 and isinstance(items[0], bytes) and isinstance(items[1], list):
                     values = items[1]
                     pairs = {values[i]: values[i + 1] for i in range(0, len(values) - 1, 2)}
-                    total = int(pairs.get(b"MESSAGES") or 0)
-                    counts[imap_utf7.decode(items[0])] = (int(pairs.get(b"UNSEEN") or 0), total)
+                    messages, unseen = pairs.get(b"MESSAGES"), pairs.get(b"UNSEEN")
+                    total = int(messages) if isinstance(messages, bytes) and messages else 0
+                    unread = int(unseen) if isinstance(unseen, bytes) and unseen else 0
+                    counts[imap_utf7.decode(items[0])] = (unread, total)
 
         self._raw.run([b'LIST "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))'], on_untagged)
         out = []

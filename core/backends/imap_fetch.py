@@ -229,7 +229,8 @@ class RawConnection:
         """Run a ``(UID FLAGS)`` fetch, reading whole chunks with one regex (no per-line Python
         for the common shape); other untagged responses go to ``on_other``."""
         tag = self.send(command)
-        uids, ids, names = array("I"), array("I"), []
+        uids, ids = array("I"), array("I")
+        names: list[bytes] = []
         interned: dict[bytes, int] = {}
 
         def add(uid: bytes, flags: bytes) -> None:
