@@ -59,7 +59,7 @@ def report(records: Iterable[Record], *, as_json: bool, notes: Iterable[str] = (
         mark = "ok" if r.met else "MISSED"
         print(
             f"{r.name:<28}{r.ours:>14.4f}{r.baseline:>14.4f}{r.ratio:>9.1f}x"
-            f"{r.goal:>7.0f}x  {r.unit}  {mark}"
+            f"{r.goal:>7.3g}x  {r.unit}  {mark}"
         )
     for note in notes:
         print(note)
