@@ -288,6 +288,11 @@ class _SharedTrustManager(TrustManager):
     def __init__(self, inner: SimpleTrustManager) -> None:
         self._inner = inner
 
+    @property
+    def full(self) -> SimpleTrustManager:
+        """The manager that also registers the roots (needed to check revocation data)."""
+        return self._inner
+
     def is_root(self, cert: x509.Certificate) -> bool:
         return bool(self._inner.is_root(cert))
 
@@ -393,7 +398,10 @@ class ChainValidator:
         fetching = self.fetch_revocation and moment is None
         try:
             context = ValidationContext(
-                trust_manager=manager,
+                # CRLs and OCSP responses are checked against certificates in the context's
+                # registry, which only the full manager fills with the roots: with the shared
+                # manager a revoked certificate silently passed.  Fetching is slow anyway.
+                trust_manager=manager.full if fetching else manager,
                 other_certs=others,
                 moment=moment,
                 allow_fetching=fetching,
