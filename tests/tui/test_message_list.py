@@ -115,3 +115,21 @@ def test_threads_nest_replies_under_parents() -> None:
 def test_threads_survive_reply_loops() -> None:
     base = ListIndex([_summary(1, "<a>", "<b>"), _summary(2, "<b>", "<a>")])
     assert sorted(thread_index(base).uid_at(i) for i in range(2)) == [1, 2]
+
+
+def test_fit_fast_path_matches_measuring() -> None:
+    """Slicing (for one-cell text) gives the same cells as Rich's measuring path."""
+    from rich.cells import cell_len, get_character_cell_size, set_cell_size
+
+    from smimetui.tui.widgets.list_rows import NARROW, fit
+
+    assert all(get_character_cell_size(c) == 1 for c in NARROW)
+    for text in ("plain", "Grüße — “quoted” …", "Ωμέγα проверка", "", "x" * 40, "日本語の件名"):
+        for width in (1, 5, 12, 40):
+            slow = (
+                set_cell_size(text, width - 1) + "…"
+                if cell_len(text) > width
+                else set_cell_size(text, width)
+            )
+            assert fit(text, width) == slow
+            assert cell_len(fit(text, width)) == width

@@ -7,10 +7,8 @@ its visible rows cost.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -23,40 +21,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from smimetui.core.backends.base import FolderIndex, ListIndex, Summary
-from smimetui.tui.verdict import BADGE_WIDTH, Badge, Level, badge_for_hint
+from smimetui.tui.verdict import Badge, badge_for_hint
+from smimetui.tui.widgets.list_rows import CURSOR, RowPainter, fit, flags_text, format_date
 
-FLAGS_WIDTH = 3
-DATE_WIDTH = 16
-SENDER_WIDTH = 22
-_UNREAD = "message-list--unread"
-_LEVEL_CLASSES = {
-    Level.GOOD: "message-list--good",
-    Level.WARN: "message-list--warn",
-    Level.BAD: "message-list--bad",
-    Level.ENCRYPTED: "message-list--encrypted",
-    Level.UNCHECKED: "message-list--unchecked",
-}
-
-
-def format_date(when: datetime | None) -> str:
-    """Absolute dates only: the list never depends on the clock (stable snapshots too)."""
-    return when.strftime("%Y-%m-%d %H:%M") if when else ""
-
-
-def flags_text(summary: Summary, seen: bool) -> str:
-    new = " " if seen else "N"
-    star = "*" if summary.flagged else " "
-    attach = "@" if summary.has_attachments else " "
-    return f"{new}{star}{attach}"
-
-
-def _fit(text: str, width: int) -> str:
-    """Cut or pad ``text`` to exactly ``width`` cells (the summary strings are sanitised)."""
-    if width <= 0:
-        return ""
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return set_cell_size(text, width)
+__all__ = ["MessageList", "flags_text", "format_date"]
 
 
 class MessageList(ScrollView, can_focus=True):
@@ -104,10 +72,15 @@ class MessageList(ScrollView, can_focus=True):
         self.badges: dict[int, Badge] = {}  # uid -> verified badge (replaces the hint)
         self.seen_uids: set[int] = set()  # read here since the index was loaded
         self.empty_text = "No messages"
-        self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
+        # Finished rows by position, drawn without the cursor (the cursor row is the cached row
+        # with the cursor style on top, which Strip caches too): moving the cursor redraws nothing.
+        self._cache: LRUCache[int, Strip] = LRUCache(1024)
+        self._cache_width = -1
         self._styles: dict[str, Style] = {}  # resolved once per style change, not per row
+        self._painter = RowPainter(self._style)
         self._width = 0
         self._width_for: tuple[int, int, int] = (-1, -1, -1)
+        self._frame: tuple[int, int, int] = (0, 0, -1)  # top row, row width, cursor row or -1
 
     # -- data ---------------------------------------------------------------------------
     def set_index(self, index: FolderIndex, cursor_uid: int | None = None) -> None:
@@ -156,9 +129,7 @@ class MessageList(ScrollView, can_focus=True):
         return range(top, min(top + self.size.height, len(self.index)))
 
     def _invalidate(self, position: int) -> None:
-        width = self.scrollable_content_region.width
-        self._cache.discard((position, width, True))
-        self._cache.discard((position, width, False))
+        self._cache.discard(position)
         self.refresh(Region(0, position - int(self.scroll_offset.y), self.size.width, 1))
 
     # -- rendering ----------------------------------------------------------------------
@@ -170,6 +141,7 @@ class MessageList(ScrollView, can_focus=True):
         super().notify_style_update()
         self._cache.clear()
         self._styles = {}
+        self._painter = RowPainter(self._style)
 
     def _row_width(self) -> int:
         """The width rows are drawn at (without the scrollbar), cached per widget size."""
@@ -186,54 +158,36 @@ class MessageList(ScrollView, can_focus=True):
             self._styles[name] = style
         return style
 
-    def render_line(self, y: int) -> Strip:
-        position = int(self.scroll_offset.y) + y
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of this frame shares, read once instead of once per line.
         width = self._row_width()
-        if not len(self.index):
-            if y == 0:
-                style = self._style("message-list--empty")
-                return Strip([Segment(_fit(self.empty_text, width), style)])
-            return Strip.blank(width, self._style("base"))
+        if width != self._cache_width:
+            self._cache.clear()
+            self._cache_width = width
+        cursor = self.cursor if self.has_focus else -1
+        self._frame = (int(self.scroll_offset.y), width, cursor)
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        top, width, cursor = self._frame
+        position = top + y
         if position >= len(self.index):
+            if y == 0 and not len(self.index):
+                style = self._style("message-list--empty")
+                return Strip([Segment(fit(self.empty_text, width), style)])
             return Strip.blank(width, self._style("base"))
-        key = (position, width, position == self.cursor and self.has_focus)
-        strip = self._cache.get(key)
+        strip = self._cache.get(position)
         if strip is None:
-            strip = self._render_row(position, width, key[2])
-            self._cache[key] = strip
+            strip = self._cache[position] = self._render_row(position, width)
+        if position == cursor:
+            return strip.apply_style(self._style(CURSOR))
         return strip
 
-    def _columns(self, width: int) -> tuple[int, int, int, int]:
-        date_w = DATE_WIDTH if width >= 90 else (10 if width >= 70 else 0)
-        sender_w = SENDER_WIDTH if width >= 60 else 14
-        fixed = FLAGS_WIDTH + 1 + BADGE_WIDTH + 1 + (date_w + 1 if date_w else 0) + sender_w + 1
-        return date_w, sender_w, fixed, max(width - fixed, 0)
-
-    def _render_row(self, position: int, width: int, is_cursor: bool) -> Strip:
+    def _render_row(self, position: int, width: int) -> Strip:
         summary = self.index.summary(position)
         badge = self.badges.get(summary.uid) or badge_for_hint(summary.security)
-        date_w, sender_w, _fixed, subject_w = self._columns(width)
         seen = summary.seen or summary.uid in self.seen_uids
-        base = self._style("base") if seen else self._style("base") + self._style(_UNREAD)
-        badge_style = base
-        if badge.level in _LEVEL_CLASSES:
-            badge_style = base + self._style(_LEVEL_CLASSES[badge.level])
-        date = format_date(summary.date)[:date_w] if date_w else ""
-        segments = [
-            Segment(flags_text(summary, seen) + " ", base),
-            Segment(_fit(badge.text, BADGE_WIDTH) + " ", badge_style),
-        ]
-        if date_w:
-            segments.append(Segment(_fit(date, date_w) + " ", base))
-        segments.append(Segment(_fit(summary.sender, sender_w) + " ", base))
-        segments.append(Segment(_fit(summary.subject, subject_w), base))
-        used = FLAGS_WIDTH + 1 + BADGE_WIDTH + 1 + (date_w + 1 if date_w else 0) + sender_w + 1
-        if used + subject_w < width:
-            segments.append(Segment(" " * (width - used - subject_w), base))
-        strip = Strip(segments, width) if used <= width else Strip(segments).crop(0, width)
-        if is_cursor:
-            strip = strip.apply_style(self._style("message-list--cursor"))
-        return strip
+        return self._painter.row(summary, badge, seen, width)
 
     # -- cursor -------------------------------------------------------------------------
     def validate_cursor(self, value: int) -> int:
