@@ -20,6 +20,7 @@ then dropped on open, deliberately, instead of being misread.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from array import array
@@ -143,6 +144,22 @@ class HeaderCache:
         with self._lock:
             self._db.close()
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction (and the lock) for everything inside; nested uses join the outer
+        one, so a resync's deletes, flag updates and inserts are written (and committed) once."""
+        with self._lock:
+            if self._db.in_transaction:
+                yield
+                return
+            self._db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     # -- folders ----------------------------------------------------------------------------------
     def folder_state(self, account: str, folder: str) -> FolderState | None:
         with self._lock:
@@ -182,14 +199,13 @@ class HeaderCache:
             state = self.folder_state(account, folder)
             if state is None:
                 return
-            self._db.execute("BEGIN")
-            self._db.execute(
-                "DELETE FROM messages WHERE k BETWEEN ? AND ?",
-                (key(state.id, 0), key(state.id, (1 << UID_BITS) - 1)),
-            )
-            self._db.execute("DELETE FROM folders WHERE id=?", (state.id,))
-            self._stale(state.id)
-            self._db.execute("COMMIT")
+            with self.transaction():
+                self._db.execute(
+                    "DELETE FROM messages WHERE k BETWEEN ? AND ?",
+                    (key(state.id, 0), key(state.id, (1 << UID_BITS) - 1)),
+                )
+                self._db.execute("DELETE FROM folders WHERE id=?", (state.id,))
+                self._stale(state.id)
 
     def rename_folder(self, account: str, old: str, new: str) -> None:
         with self._lock:
@@ -204,41 +220,36 @@ class HeaderCache:
         params = [(base | r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
         if not params:
             return 0
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self.transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO messages(k, bits, date, size, modseq, flags, raw) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 params,
             )
             self._stale(folder_id)
-            self._db.execute("COMMIT")
         return len(params)
 
     def set_flags(self, folder_id: int, changes: Iterable[tuple[int, int, str, int]]) -> None:
         """``changes``: (uid, bits, flags, modseq); unknown UIDs are ignored."""
         base = folder_id << UID_BITS
         params = [(bits, flags, modseq, base | uid) for uid, bits, flags, modseq in changes]
+        params.sort(key=lambda p: p[3])  # in key order: neighbouring rows share pages
         if not params:
             return
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self.transaction():
             self._db.executemany(
                 "UPDATE messages SET bits=?, flags=?, modseq=max(modseq, ?) WHERE k=?", params
             )
             self._stale(folder_id)
-            self._db.execute("COMMIT")
 
     def delete_uids(self, folder_id: int, uids: Iterable[int]) -> int:
         """Delete cached messages; returns how many were there."""
         params = [(key(folder_id, u),) for u in uids]
         if not params:
             return 0
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self.transaction():
             cur = self._db.executemany("DELETE FROM messages WHERE k=?", params)
             self._stale(folder_id)
-            self._db.execute("COMMIT")
         return max(cur.rowcount, 0)
 
     def _range(self, folder_id: int) -> tuple[int, int]:
@@ -342,10 +353,8 @@ class HeaderCache:
 
     def put_sort_keys(self, keys: Sequence[tuple[str, str, int]]) -> None:
         """``keys``: (sort_from, sort_subject, k)."""
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self.transaction():
             self._db.executemany("UPDATE messages SET sort_from=?, sort_subject=? WHERE k=?", keys)
-            self._db.execute("COMMIT")
 
     def uids_sorted(self, folder_id: int, column: str, descending: bool) -> list[int]:
         """UIDs ordered by ``column`` (date, sort_from, sort_subject), ties by UID."""
