@@ -11,6 +11,7 @@ Sorting by sender or subject decodes every envelope once, in whatever thread cal
 from __future__ import annotations
 
 import bisect
+import operator
 import threading
 from array import array
 from collections import OrderedDict
@@ -83,7 +84,7 @@ class CachedIndex:
 
     def position_of(self, uid: int) -> int | None:
         if self.sort is SortKey.ARRIVAL and self.descending:
-            i = bisect.bisect_left(self._uids, -uid, key=lambda u: -u)
+            i = bisect.bisect_left(self._uids, -uid, key=operator.neg)  # C, not a lambda
             return i if i < len(self._uids) and self._uids[i] == uid else None
         asc, positions = self._uid_lookup()
         i = bisect.bisect_left(asc, uid)
