@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trust",
     "contacts",
     "sign",
+    "send",
     "account",
     "mail",
     "directory",

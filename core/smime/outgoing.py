@@ -67,6 +67,23 @@ def pick_identity(keystore: Keystore, address: str, *, purpose: str) -> DigitalI
     )
 
 
+def bound_identity(keystore: Keystore, binding: str, address: str, *, purpose: str) -> DigitalId:
+    """The account's bound digital ID for ``purpose`` (signing_id / encryption_id), else the
+    best one for ``address``.  Signing and encryption IDs may be different certificates."""
+    if not binding:
+        return pick_identity(keystore, address, purpose=purpose)
+    ident = keystore.get(binding)
+    able = ident.can_sign if purpose == "sign" else ident.can_encrypt
+    if not able:
+        setting = "signing_id" if purpose == "sign" else "encryption_id"
+        raise IdentityError(
+            f"The digital ID {ident.short_id} set as {setting} for this account cannot "
+            f"{'sign' if purpose == 'sign' else 'receive encrypted mail'}; change {setting} "
+            "in the account settings."
+        )
+    return ident
+
+
 def _certs(ident: DigitalId) -> tuple[x509.Certificate, ...]:
     return tuple(x509.load_der_x509_certificate(c.der) for c in ident.chain)
 
@@ -86,6 +103,8 @@ def prepare(
     passphrases: PassphraseSource,
     validator: Validator | None,
     keystore: Keystore | None = None,
+    signing_id: str = "",
+    encryption_id: str = "",
 ) -> Composed:
     """Sign and/or encrypt ``raw`` as its From address; raise one error naming every problem."""
     draft = parse_draft(raw)
@@ -98,13 +117,13 @@ def prepare(
     sign_id = enc_id = None
     if request.sign:
         try:
-            sign_id = pick_identity(store, sender, purpose="sign")
+            sign_id = bound_identity(store, signing_id, sender, purpose="sign")
         except IdentityError as err:
             problems.append(err)
     recipients: list[Recipient] = []
     if request.encrypt:
         try:
-            enc_id = pick_identity(store, sender, purpose="encrypt")
+            enc_id = bound_identity(store, encryption_id, sender, purpose="encrypt")
         except IdentityError as err:
             problems.append(err)
         # Yourself is added below with your own ID, whether or not you are in To/Cc.
@@ -122,7 +141,7 @@ def prepare(
     if enc_id is None and sign_id is not None and not sign_id.can_encrypt:
         # Tell correspondents which of our certificates to encrypt to (RFC 8551 preference).
         with contextlib.suppress(IdentityError):
-            enc_id = None if request.encrypt else pick_identity(store, sender, purpose="encrypt")
+            enc_id = bound_identity(store, encryption_id, sender, purpose="encrypt")
     signer = None
     if sign_id is not None:
         key = store.unlock_with(sign_id, passphrases)
