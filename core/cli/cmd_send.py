@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 
 from smimetui.core.accounts import Account, get_account
+from smimetui.core.backends.base import MailBackend
 from smimetui.core.cli.cmd_sign import _read
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import InputError
+from smimetui.core.outbox import Sender
 from smimetui.core.smime.compose import ComposeOptions, compose
 from smimetui.core.smime.outgoing import Outgoing, default_passphrases, prepare
 from smimetui.core.smime.sign import SignOptions
@@ -47,19 +50,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=run)
 
 
-def _prompt(question: str) -> str | None:
-    if not sys.stdin.isatty():
-        return None
+def _ask(question: str) -> str:
     return getpass.getpass(f"{question}: ")
 
 
-def _sender(account: Account, backend: object) -> tuple[object, str]:
+def _prompt() -> Callable[[str], str] | None:
+    """Ask on the terminal; without one the password must come from the command or keyring."""
+    return _ask if sys.stdin.isatty() else None
+
+
+def _sender(account: Account, backend: MailBackend) -> tuple[Sender, str]:
     from smimetui.core.backends.factory import open_sender
     from smimetui.core.outbox import LocalOutbox
 
     if not account.smtp_host:
-        return LocalOutbox(backend), "the local Outbox folder"  # type: ignore[arg-type]
-    return open_sender(account, prompt=_prompt), account.smtp_host
+        return LocalOutbox(backend), "the local Outbox folder"
+    return open_sender(account, prompt=_prompt()), account.smtp_host
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -95,10 +101,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         data, recipients = plain.data, list(plain.envelope_to)
     if not recipients:
         raise InputError("The message has no recipients in To, Cc or Bcc.", title="No recipients")
-    backend = open_backend(account, ctx.home, prompt=_prompt)
+    backend = open_backend(account, ctx.home, prompt=_prompt())
     try:
         sender, where = _sender(account, backend)
-        send_and_save(account, backend, sender, data, recipients)  # type: ignore[arg-type]
+        send_and_save(account, backend, sender, data, recipients)
     finally:
         backend.close()
     how = " and ".join(w for w, on in (("signed", sign), ("encrypted", encrypt)) if on)
