@@ -130,6 +130,7 @@ class ImapBackend:
         self._folders: list[Folder] | None = None
         self.connects = 0  # logins so far (tests and diagnostics)
         self.last_sync: SyncStats | None = None
+        self.last_refresh_seconds = 0.0  # the last sync's NOOP or SELECT (diagnostics)
         self.last_exists_at = 0.0  # perf_counter() when IDLE last read an EXISTS (diagnostics)
 
     # -- connection -------------------------------------------------------------------------------
@@ -475,8 +476,10 @@ class ImapBackend:
 
         def run(client: imapclient.IMAPClient) -> SyncStats:
             read_before = self._raw.bytes_read if self._raw is not None else 0
+            started = time.perf_counter()
             live = self._noop_selected(folder)
             info = live if live is not None else self._select(client, folder)
+            self.last_refresh_seconds = time.perf_counter() - started
             assert self._raw is not None
             state = self.cache.folder_state(self.account, folder)
             old = self._indexes.get(folder)
