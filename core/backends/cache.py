@@ -226,6 +226,7 @@ class HeaderCache:
         """Insert or replace message rows in one transaction; returns how many."""
         base = folder_id << UID_BITS
         params = [(base | r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+        params.sort(key=lambda p: p[0])  # ascending keys: appends within the B-trees
         if not params:
             return 0
         with self.transaction():
