@@ -8,27 +8,24 @@ at the app (``SmimeTuiApp.on_worker_state_changed``).
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static, Tree
 
-from smimetui.core.backends.base import SEEN, Folder, FolderRole
-from smimetui.core.errors import SmimeTuiError
-from smimetui.core.smime.report import Attachment, SecurityReport
+from smimetui.core.backends.base import Folder, FolderRole
+from smimetui.core.smime.report import SecurityReport
 from smimetui.tui import messages as m
-from smimetui.tui.certimport import ImportOutcome
-from smimetui.tui.screens.certificate import CertificateScreen, fingerprint
-from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.screens.help import HelpScreen
-from smimetui.tui.screens.move import MoveScreen
+from smimetui.tui.screens.mailbox_actions import MessageActions
+from smimetui.tui.screens.mailbox_keys import MAILBOX_BINDINGS
+from smimetui.tui.screens.mailbox_search import MailboxSearch
 from smimetui.tui.services import MailSession
 from smimetui.tui.verdict import Level, verdict_for
 from smimetui.tui.widgets.folder_tree import FolderTree
@@ -42,91 +39,8 @@ _NEEDS_MESSAGE = {"reply", "reply_all", "forward", "view_certificate", "save_att
 _NEEDS_ROW = {"delete", "move"}
 
 
-class MailboxScreen(WorkerErrors, Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "q", "back", "Back/Quit", tooltip="Back to the list; quit from the list", id="quit"
-        ),
-        Binding("slash", "search", "Search", tooltip="Search this folder", id="search"),
-        Binding(
-            "n",
-            "next_match",
-            "Next match",
-            tooltip="Next search match",
-            id="search-next",
-            show=False,
-        ),
-        Binding(
-            "N",
-            "previous_match",
-            "Previous match",
-            tooltip="Previous search match",
-            id="search-previous",
-            show=False,
-        ),
-        Binding("c", "compose", "Compose", tooltip="Write a new message", id="compose"),
-        Binding("r", "reply", "Reply", tooltip="Reply to the sender", id="reply"),
-        Binding("a", "reply_all", "Reply all", tooltip="Reply to everyone", id="reply-all"),
-        Binding("f", "forward", "Forward", tooltip="Forward the message", id="forward"),
-        Binding("d", "delete", "Delete", tooltip="Move to Trash", id="delete"),
-        Binding("m", "move", "Move", tooltip="Move to another folder", id="move"),
-        Binding(
-            "s",
-            "toggle_security",
-            "Security",
-            tooltip="Show or hide the security pane",
-            id="security",
-        ),
-        Binding(
-            "ctrl+k",
-            "import_certificate",
-            "Import cert",
-            tooltip="Add the sender's certificate to your contacts",
-            id="import-certificate",
-        ),
-        Binding(
-            "v",
-            "view_certificate",
-            "Certificate",
-            tooltip="Signer's certificate",
-            id="view-certificate",
-            show=False,
-        ),
-        Binding(
-            "t",
-            "trust_root",
-            "Trust root",
-            tooltip="Trust the chain's root CA",
-            id="trust-root",
-            show=False,
-        ),
-        Binding(
-            "w",
-            "save_attachments",
-            "Save attachments",
-            tooltip="Save one attachment or all of them",
-            id="save-attachments",
-            show=False,
-        ),
-        Binding(
-            "T",
-            "toggle_threads",
-            "Threads",
-            tooltip="Group replies into threads",
-            id="threads",
-            show=False,
-        ),
-        Binding(
-            "C",
-            "contacts",
-            "Contacts",
-            tooltip="Contacts and their certificates",
-            id="contacts",
-            show=False,
-        ),
-        Binding("tab", "app.focus_next", "Next pane", show=False, id="focus-next"),
-        Binding("question_mark", "help", "Help", tooltip="All keys", id="help"),
-    ]
+class MailboxScreen(WorkerErrors, MessageActions, MailboxSearch, Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = MAILBOX_BINDINGS
 
     def __init__(self, session: MailSession, *, threading: bool = False) -> None:
         super().__init__()
@@ -139,8 +53,7 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         self._load_timer: Timer | None = None
         self._verify_timer: Timer | None = None
         self._shown_folder: str | None = None  # the folder the list shows now
-        self.matches: list[int] = []  # uids of the last search, newest first
-        self.match_at = 0
+        self._init_search()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -163,119 +76,8 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         self.query_one(MessageList).focus()
         self.load_folders()
 
-    # -- workers (threads: no widgets in here) -------------------------------------------------
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="folders",
-        description="list folders",
-    )
-    def load_folders(self) -> None:
-        self.post_message(m.FoldersLoaded(self.session.backend_call("list_folders")))
-
-    @work(
-        thread=True, exclusive=True, exit_on_error=False, group="folder", description="open folder"
-    )
-    def open_folder(self, folder: str) -> None:
-        def progress(done: int, total: int) -> None:
-            self.post_message(m.FolderProgressed(folder, done, total))
-
-        index = self.session.backend_call("open_folder", folder, progress)
-        if self.threading:
-            from smimetui.tui.threads import thread_index
-
-            index = thread_index(index)
-        self.post_message(m.FolderOpened(folder, index))
-
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="message",
-        description="open message",
-    )
-    def load_message(self, folder: str, uid: int) -> None:
-        raw, report = self.session.open_message(folder, uid)
-        try:
-            signer = self.session.signer_record(report)
-        except SmimeTuiError:  # a damaged address book must not hide the message
-            signer = None
-        self.post_message(m.MessageLoaded(folder, uid, raw, report, signer))
-        self.session.backend_call("set_flags", folder, [uid], add=[SEEN])
-
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="verify",
-        description="verify visible rows",
-    )
-    def verify_rows(self, folder: str, rows: list[tuple[int, object]]) -> None:
-        from textual.worker import get_current_worker
-
-        worker = get_current_worker()
-        for uid, hint in rows:
-            if worker.is_cancelled:
-                return
-            try:
-                report = self.session.verify_for_badge(folder, uid, hint)  # type: ignore[arg-type]
-            except Exception:  # noqa: BLE001 - a broken row keeps its hint badge; opening it says why
-                continue
-            if report is not None:
-                self.post_message(m.SecurityInspected(folder, uid, report))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="change", description="move")
-    def move_messages(
-        self, folder: str, uids: tuple[int, ...], dest: str | None, label: str
-    ) -> None:
-        if dest is None:
-            self.session.backend_call("delete", folder, uids)
-        else:
-            self.session.backend_call("move", folder, uids, dest)
-        for uid in uids:
-            self.session.reports.forget(folder, uid)
-        self.post_message(m.MessagesMoved(folder, uids, label))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
-    def run_search(self, folder: str, text: str) -> None:
-        self.post_message(
-            m.SearchFinished(folder, text, self.session.backend_call("search", folder, text))
-        )
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="certs", description="trust root")
-    def trust_root(self, report: SecurityReport) -> None:
-        sig = report.signature
-        assert sig is not None and sig.chain_path
-        self.post_message(m.RootTrusted(self.session.trust_root(sig.chain_path[-1].cert)))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="certs", description="import")
-    def import_certificate(self, report: SecurityReport) -> None:
-        from smimetui.tui.certimport import import_sender_certificate
-
-        outcome = import_sender_certificate(self.session, report)
-        if outcome.needs_confirmation:
-            self.app.call_from_thread(self._confirm_replacement, report, outcome)
-            return
-        self.post_message(m.CertificateImported(outcome.summary))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="certs", description="replace")
-    def resolve_change(self, report: SecurityReport, change: object, accept: bool) -> None:
-        from smimetui.tui.certimport import resolve_change
-
-        summary = resolve_change(self.session, report, change, accept)
-        self.post_message(m.CertificateImported(summary))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="attachments", description="save")
-    def save_attachments(self, attachments: tuple[Attachment, ...]) -> None:
-        from smimetui.tui.attachments import save_all
-
-        saved = save_all(attachments)
-        self.post_message(
-            m.CertificateImported(f"Saved {len(saved)} attachment(s) to {saved[0].parent}")
-        )
-
     # -- worker results ------------------------------------------------------------------------
+
     def on_folders_loaded(self, message: m.FoldersLoaded) -> None:
         tree = self.query_one(FolderTree)
         inbox = next((f.name for f in message.folders if f.role is FolderRole.INBOX), None)
@@ -368,65 +170,8 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         if known is not None and known.unread:
             tree.update_folder(replace(known, unread=known.unread - 1))
 
-    def on_messages_moved(self, message: m.MessagesMoved) -> None:
-        self.notify(
-            f"Moved {len(message.uids)} message(s) to {message.dest}.", title="Moved", markup=False
-        )
-        if self.folder == message.folder:
-            self.report = None
-            self.open_folder(message.folder)
-        self.load_folders()
-
-    def on_search_finished(self, message: m.SearchFinished) -> None:
-        lst = self.query_one(MessageList)
-        self.matches = [u for u in message.uids if lst.index.position_of(u) is not None]
-        self.match_at = 0
-        self.refresh_bindings()
-        if not self.matches:
-            self.notify(
-                f"Nothing in this folder matches {message.text!r}.", title="Search", markup=False
-            )
-            return
-        lst.cursor = lst.index.position_of(self.matches[0]) or 0
-        self.notify(
-            f"{len(self.matches)} message(s) match; n and N move between them.",
-            title="Search",
-            markup=False,
-        )
-
-    def _jump_match(self, step: int) -> None:
-        if not self.matches:
-            return
-        self.match_at = (self.match_at + step) % len(self.matches)
-        lst = self.query_one(MessageList)
-        position = lst.index.position_of(self.matches[self.match_at])
-        if position is not None:
-            lst.cursor = position
-            lst.focus()
-
-    def action_next_match(self) -> None:
-        self._jump_match(1)
-
-    def action_previous_match(self) -> None:
-        self._jump_match(-1)
-
-    def action_contacts(self) -> None:
-        from smimetui.tui.screens.contacts import ContactsScreen
-
-        self.app.push_screen(ContactsScreen(self.session.home))
-
-    def on_certificate_imported(self, message: m.CertificateImported) -> None:
-        self.notify(message.summary, title="Stored", markup=False)
-
-    def on_root_trusted(self, message: m.RootTrusted) -> None:
-        self.notify(message.summary, title="Root trusted", markup=False)
-        self.session.reports = type(self.session.reports)()  # verdicts may change: verify again
-        self.query_one(MessageList).badges = {}
-        self.query_one(MessageList).clear_cache()
-        if self.folder and self.report_uid is not None:
-            self.load_message(self.folder, self.report_uid)
-
     # -- widget events -------------------------------------------------------------------------
+
     @on(Tree.NodeSelected, "#folders")
     def folder_selected(self, event: Tree.NodeSelected[Folder]) -> None:
         folder = event.node.data
@@ -445,18 +190,27 @@ class MailboxScreen(WorkerErrors, Screen[None]):
 
     @on(MessageList.Selected)
     def row_selected(self, event: MessageList.Selected) -> None:
+        if self.folder is not None and self._in_drafts():
+            self.open_draft(self.folder, event.uid)  # enter on a draft: go on writing it
+            return
         if self.folder is not None and event.uid != self.report_uid:
             self.load_message(self.folder, event.uid)
         self.query_one("#message-body").focus()
 
-    @on(Input.Submitted, "#search-input")
-    def search_submitted(self, event: Input.Submitted) -> None:
-        event.input.display = False
-        self.query_one(MessageList).focus()
-        if event.value.strip() and self.folder:
-            self.run_search(self.folder, event.value.strip())
+    def _in_drafts(self) -> bool:
+        known = self.query_one(FolderTree).folders.get(self.folder or "")
+        if known is not None and known.role is FolderRole.DRAFTS:
+            return True
+        return bool(self.folder) and self.folder == getattr(
+            self.session.account, "drafts_folder", ""
+        )
+
+    def on_draft_opened(self, message: m.DraftOpened) -> None:
+        if message.folder == self.folder:
+            self.app.open_draft(message.report, message.uid)  # type: ignore[attr-defined]
 
     # -- actions -------------------------------------------------------------------------------
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _NEEDS_MESSAGE and self.report is None:
             return None
@@ -483,11 +237,6 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         else:
             self.query_one(MessageList).focus()
 
-    def action_search(self) -> None:
-        search = self.query_one("#search-input", Input)
-        search.display = True
-        search.focus()
-
     def action_toggle_security(self) -> None:
         pane = self.query_one(SecurityPane)
         pane.display = not pane.display
@@ -511,86 +260,6 @@ class MailboxScreen(WorkerErrors, Screen[None]):
         if self.report is not None:
             self.app.open_compose_for(mode, self.report)  # type: ignore[attr-defined]
 
-    def action_delete(self) -> None:
-        uid = self.query_one(MessageList).current_uid
-        if uid is not None and self.folder is not None:
-            self.move_messages(self.folder, (uid,), None, "Trash")
-
-    def action_move(self) -> None:
-        uid = self.query_one(MessageList).current_uid
-        folder = self.folder
-        if uid is None or folder is None:
-            return
-        names = [f for f in self.query_one(FolderTree).folders.values() if f.name != folder]
-
-        def chosen(dest: Folder | None) -> None:
-            if dest is not None:
-                self.move_messages(folder, (uid,), dest.name, dest.display)
-
-        self.app.push_screen(MoveScreen(names), chosen)
-
-    def action_view_certificate(self) -> None:
-        sig = self.report.signature if self.report else None
-        cert = sig.signer if sig else None
-        if cert is None and self.report and self.report.certificates:
-            cert = self.report.certificates[0]
-        if cert is None:
-            self.notify("This message carries no certificate.", title="No certificate")
-            return
-        self.app.push_screen(CertificateScreen(cert, sig.chain_path if sig else ()))
-
-    def action_import_certificate(self) -> None:
-        if self.report is None:
-            return
-        from smimetui.tui.certimport import describe_import
-
-        report = self.report
-        title, question, details = describe_import(report)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.import_certificate(report)
-
-        self.app.push_screen(ConfirmScreen(title, question, details, yes="Import"), answered)
-
-    def _confirm_replacement(self, report: SecurityReport, outcome: ImportOutcome) -> None:
-        def answered(yes: bool | None) -> None:
-            self.resolve_change(report, outcome.change, bool(yes))
-
-        dialog = ConfirmScreen("Replace certificate?", outcome.question, outcome.details, "Replace")
-        self.app.push_screen(dialog, answered)
-
-    def action_trust_root(self) -> None:
-        report = self.report
-        sig = report.signature if report else None
-        if report is None or sig is None or not sig.chain_path:
-            return
-        root = sig.chain_path[-1].cert
-        question = (
-            f"Trust {root.display_name} as a root for all mail? Only do this after checking "
-            "the fingerprint with its owner (phone, in person)."
-        )
-        details = f"SHA-256 {fingerprint(root.sha256)}"
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.trust_root(report)
-
-        self.app.push_screen(
-            ConfirmScreen("Trust this root?", question, details, yes="Trust"), answered
-        )
-
-    def action_save_attachments(self) -> None:
-        if self.report is None or not self.report.attachments:
-            return
-        from smimetui.tui.screens.attachments import SaveAttachmentsScreen
-
-        def chosen(items: tuple[Attachment, ...] | None) -> None:
-            if items:
-                self.save_attachments(items)
-
-        self.app.push_screen(SaveAttachmentsScreen(self.report.attachments), chosen)
-
     def action_toggle_threads(self) -> None:
         self.threading = not self.threading
         if self.folder:
@@ -600,8 +269,3 @@ class MailboxScreen(WorkerErrors, Screen[None]):
     @property
     def verdict_level(self) -> Level | None:
         return verdict_for(self.report).level if self.report else None
-
-    def downloads_dir(self) -> Path:
-        from smimetui.tui.attachments import downloads_dir
-
-        return downloads_dir()

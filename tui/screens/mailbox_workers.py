@@ -1,0 +1,144 @@
+"""Mailbox: every blocking call (backend, crypto, contacts) as a thread worker.
+
+Workers never touch widgets: each reports back with a message from ``tui/messages.py`` that the
+mailbox screen handles.  Failures end in the one handler (``WorkerErrors``).
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.screen import Screen
+
+from smimetui.core.backends.base import SEEN
+from smimetui.core.errors import SmimeTuiError
+from smimetui.core.smime.report import Attachment, SecurityReport
+from smimetui.tui import messages as m
+from smimetui.tui.certimport import ImportOutcome
+from smimetui.tui.services import MailSession
+
+
+class MailboxWorkers(Screen[None]):
+    """Mixin for the mailbox screen: its workers and the state they read."""
+
+    session: MailSession
+    threading: bool
+
+    def _confirm_replacement(self, report: SecurityReport, outcome: ImportOutcome) -> None:
+        raise NotImplementedError
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="folders",
+        description="list folders",
+    )
+    def load_folders(self) -> None:
+        self.post_message(m.FoldersLoaded(self.session.backend_call("list_folders")))
+
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="folder", description="open folder"
+    )
+    def open_folder(self, folder: str) -> None:
+        def progress(done: int, total: int) -> None:
+            self.post_message(m.FolderProgressed(folder, done, total))
+
+        index = self.session.backend_call("open_folder", folder, progress)
+        if self.threading:
+            from smimetui.tui.threads import thread_index
+
+            index = thread_index(index)
+        self.post_message(m.FolderOpened(folder, index))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="message",
+        description="open message",
+    )
+    def load_message(self, folder: str, uid: int) -> None:
+        raw, report = self.session.open_message(folder, uid)
+        try:
+            signer = self.session.signer_record(report)
+        except SmimeTuiError:  # a damaged address book must not hide the message
+            signer = None
+        self.post_message(m.MessageLoaded(folder, uid, raw, report, signer))
+        self.session.backend_call("set_flags", folder, [uid], add=[SEEN])
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="verify",
+        description="verify visible rows",
+    )
+    def verify_rows(self, folder: str, rows: list[tuple[int, object]]) -> None:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        for uid, hint in rows:
+            if worker.is_cancelled:
+                return
+            try:
+                report = self.session.verify_for_badge(folder, uid, hint)  # type: ignore[arg-type]
+            except Exception:  # noqa: BLE001 - a broken row keeps its hint badge; opening it says why
+                continue
+            if report is not None:
+                self.post_message(m.SecurityInspected(folder, uid, report))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="change", description="move")
+    def move_messages(
+        self, folder: str, uids: tuple[int, ...], dest: str | None, label: str
+    ) -> None:
+        if dest is None:
+            self.session.backend_call("delete", folder, uids)
+        else:
+            self.session.backend_call("move", folder, uids, dest)
+        for uid in uids:
+            self.session.reports.forget(folder, uid)
+        self.post_message(m.MessagesMoved(folder, uids, label))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
+    def run_search(self, folder: str, text: str) -> None:
+        self.post_message(
+            m.SearchFinished(folder, text, self.session.backend_call("search", folder, text))
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="certs", description="trust root")
+    def trust_root(self, report: SecurityReport) -> None:
+        sig = report.signature
+        assert sig is not None and sig.chain_path
+        self.post_message(m.RootTrusted(self.session.trust_root(sig.chain_path[-1].cert)))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="certs", description="import")
+    def import_certificate(self, report: SecurityReport) -> None:
+        from smimetui.tui.certimport import import_sender_certificate
+
+        outcome = import_sender_certificate(self.session, report)
+        if outcome.needs_confirmation:
+            self.app.call_from_thread(self._confirm_replacement, report, outcome)
+            return
+        self.post_message(m.CertificateImported(outcome.summary))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="certs", description="replace")
+    def resolve_change(self, report: SecurityReport, change: object, accept: bool) -> None:
+        from smimetui.tui.certimport import resolve_change
+
+        summary = resolve_change(self.session, report, change, accept)
+        self.post_message(m.CertificateImported(summary))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="attachments", description="save")
+    def save_attachments(self, attachments: tuple[Attachment, ...]) -> None:
+        from smimetui.tui.attachments import save_all
+
+        saved = save_all(attachments)
+        self.post_message(
+            m.CertificateImported(f"Saved {len(saved)} attachment(s) to {saved[0].parent}")
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="message", description="draft")
+    def open_draft(self, folder: str, uid: int) -> None:
+        """Read a stored draft back (decrypting it asks for the passphrase) to edit it."""
+        _raw, report = self.session.open_message(folder, uid)
+        self.post_message(m.DraftOpened(folder, uid, report))
