@@ -148,11 +148,27 @@ class SmimeTuiApp(WorkerErrors, App[int]):
     def open_compose_for(self, mode: str, report: SecurityReport) -> None:
         self._push_compose(report, mode)
 
-    def _push_compose(self, report: SecurityReport | None, mode: str) -> None:
+    def open_draft(self, report: SecurityReport, uid: int) -> None:
+        """Go on writing a stored draft; saving it again replaces it."""
+        self._push_compose(report, "draft", draft_uid=uid)
+
+    def _push_compose(
+        self, report: SecurityReport | None, mode: str, draft_uid: int | None = None
+    ) -> None:
         if self.session is None:
             return
+        from smimetui.tui.messages import MailChanged
         from smimetui.tui.screens.compose import ComposeScreen
 
-        self.push_screen(
-            ComposeScreen(self.session, mode=mode, original=report, settings=self.settings)
+        below = self.screen
+
+        def closed(_: None) -> None:
+            # Drafts, Sent or Outbox may have changed: the folder shown below reloads.
+            folder = getattr(below, "folder", None)
+            if folder:
+                below.post_message(MailChanged(folder))
+
+        compose = ComposeScreen(
+            self.session, mode=mode, original=report, settings=self.settings, draft_uid=draft_uid
         )
+        self.push_screen(compose, closed)

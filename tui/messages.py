@@ -102,6 +102,17 @@ class MessageSent(Message):
 class DraftSaved(Message):
     folder: str
     encrypted: bool
+    edits: int = 0  # the compose form's edit count that was saved
+    close: bool = False  # the screen closes now (saved on leaving)
+
+
+@dataclass
+class DraftOpened(Message):
+    """A stored draft was read back (decrypted if needed) to continue writing it."""
+
+    folder: str
+    uid: int
+    report: SecurityReport
 
 
 @dataclass

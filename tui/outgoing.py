@@ -1,4 +1,4 @@
-"""Outgoing mail for the compose screen: the form as a value, reply/forward, build, send, drafts.
+"""Outgoing mail for the compose screen: the form as a value, reply/forward, build, send.
 
 Blocking work (unlocking the signing key, encryption, SMTP, the mail store) happens in the
 functions at the bottom, called from workers.  Replies and forwards quote only the displayed
@@ -15,7 +15,6 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
 
-from smimetui.core.backends.base import DELETED, DRAFT, SEEN, FolderRole
 from smimetui.core.errors import IdentityError, InputError, RecipientCertificateError
 from smimetui.core.smime.report import Attachment, SecurityReport
 
@@ -215,7 +214,7 @@ def recipient_lines(session: Any, addresses: list[str]) -> list[RecipientLine]:
     return lines
 
 
-def _self_recipient(ctx: WriteContext) -> Any:
+def self_recipient(ctx: WriteContext) -> Any:
     from smimetui.core.smime.encrypt import Recipient
 
     ident = ctx.identity("encrypt")
@@ -258,7 +257,7 @@ def build(ctx: WriteContext, mail: OutgoingMail) -> Any:
     if mail.encrypt:
         book = Contacts(ctx.session.home)
         recipients = choose_recipients(mail.recipients, book, validator=_validator(ctx.session))
-        recipients.append(_self_recipient(ctx))
+        recipients.append(self_recipient(ctx))
     signer = _signer(ctx) if mail.sign else None
     options = ComposeOptions(
         sign=mail.sign,
@@ -287,24 +286,3 @@ def send(ctx: WriteContext, mail: OutgoingMail) -> str:
     return (
         f"Sent {how or 'unsigned, unencrypted'} to {', '.join(composed.envelope_to)} via {where}."
     )
-
-
-def save_draft(
-    ctx: WriteContext, mail: OutgoingMail, previous: int | None
-) -> tuple[str, int | None]:
-    """Store the draft (encrypted to yourself when the mail is to be encrypted)."""
-    from smimetui.core.outbox import folder_for
-    from smimetui.core.smime.compose import ComposeOptions, compose
-
-    session = ctx.session
-    raw = to_rfc5322(mail)
-    if mail.encrypt:
-        options = ComposeOptions(sign=False, encrypt=True, protect_headers=True)
-        raw = compose(raw, recipients=[_self_recipient(ctx)], options=options).data
-    folder = folder_for(session.account, session.backend, FolderRole.DRAFTS)
-    with session._lock:
-        uid = session.backend.append(folder, raw, [DRAFT, SEEN])
-        if previous is not None:
-            session.backend.set_flags(folder, [previous], add=[DELETED])
-            session.backend.expunge(folder)
-    return folder, uid

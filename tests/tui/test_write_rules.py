@@ -15,11 +15,11 @@ from smimetui.core.smime.report import EncryptionReport, EncryptionStatus, Secur
 from smimetui.tui.outgoing import (
     OutgoingMail,
     WriteContext,
-    _self_recipient,
     _signer,
     build,
     forward,
     reply_to,
+    self_recipient,
 )
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.confirm import ConfirmScreen
@@ -122,7 +122,7 @@ def test_account_ids_and_include_certs_reach_signing(
     ctx = WriteContext(session)
     assert ctx.identity("sign").id == sign_id and ctx.identity("encrypt").id == enc_id
     enc_cert = Keystore(demo_home).get(enc_id).load_cert()
-    assert _self_recipient(ctx).cert == enc_cert  # drafts and Sent copies: the encryption ID
+    assert self_recipient(ctx).cert == enc_cert  # drafts and Sent copies: the encryption ID
     assert _signer(ctx).encryption_cert == enc_cert  # announced as our encryption preference
     mail = OutgoingMail("robin@example.org", to="alice@example.org", body="Hi\n", sign=True)
     signed = _signed_data(build(ctx, mail).data)

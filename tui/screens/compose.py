@@ -8,55 +8,42 @@ certificate is available.  Drafts are saved every 30 seconds after a change and 
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import tempfile
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
+from smimetui.core.errors import InputError
 from smimetui.core.smime.report import SecurityReport
 from smimetui.core.smime.senders import reply_to_mismatch
 from smimetui.tui import messages as m
-from smimetui.tui.directory import (
-    change_question,
-    found_details,
-    found_line,
-    import_usable,
-    lookup_missing,
-    resolve,
-)
+from smimetui.tui.drafts import mail_from_draft
+from smimetui.tui.editor import edit_text, editor_command
 from smimetui.tui.keys import UiSettings
 from smimetui.tui.outgoing import (
     OutgoingMail,
     WriteContext,
     attach_file,
     forward,
-    recipient_lines,
     reply_to,
-    save_draft,
     send,
 )
+from smimetui.tui.screens.compose_directory import DirectoryLookup
+from smimetui.tui.screens.compose_drafts import AUTOSAVE_SECONDS, DraftAutosave
 from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.services import MailSession
 from smimetui.tui.worker_errors import WorkerErrors
 
-if TYPE_CHECKING:
-    from smimetui.core.contacts import CertificateChange
-    from smimetui.core.ldap_lookup import Found
-
-AUTOSAVE_SECONDS = 30.0
+__all__ = ["AUTOSAVE_SECONDS", "ComposeScreen", "warning_content"]
 _FIELDS = ("to", "cc", "bcc", "subject")
+_RECIPIENT_FIELDS = ("compose-to", "compose-cc", "compose-bcc")
 
 
 def warning_content(sentence: str, reply_to: str) -> Content:
@@ -71,7 +58,9 @@ def warning_content(sentence: str, reply_to: str) -> Content:
     return content
 
 
-class ComposeScreen(WorkerErrors, Screen[None]):
+class ComposeScreen(WorkerErrors, DraftAutosave, DirectoryLookup, Screen[None]):
+    """``mode`` is new, reply, reply-all, forward or draft (``original`` is then the draft)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+g", "send", "Send", tooltip="Send the message", id="compose-send"),
         Binding("ctrl+s", "toggle_sign", "Sign", tooltip="Sign on/off", id="compose-sign"),
@@ -88,6 +77,17 @@ class ComposeScreen(WorkerErrors, Screen[None]):
         ),
         Binding("f2", "editor", "$EDITOR", tooltip="Edit the body in $EDITOR", id="compose-editor"),
         Binding("escape", "close", "Close", tooltip="Save as draft and close", id="compose-close"),
+        # Priority: the app moves focus before it hands the next key on, so keys typed (or
+        # pasted as keys) right after a tab land in the next field, not in the one left.
+        Binding("tab", "next_field", "Next field", show=False, priority=True, id="compose-next"),
+        Binding(
+            "shift+tab",
+            "previous_field",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="compose-previous",
+        ),
     ]
 
     def __init__(
@@ -97,40 +97,31 @@ class ComposeScreen(WorkerErrors, Screen[None]):
         mode: str = "new",
         original: SecurityReport | None = None,
         settings: UiSettings | None = None,
+        draft_uid: int | None = None,
     ) -> None:
         super().__init__()
         self.session = session
         self.settings = settings or UiSettings()
         self.ctx = WriteContext(session)
-        sign_default = bool(getattr(session.account, "sign_by_default", False)) or session.demo
+        self.mail = self._initial_mail(mode, original)
+        replying = original is not None and mode in ("reply", "reply-all")
+        self.reply_warning = reply_to_mismatch(original) if original and replying else None
+        self._init_drafts(draft_uid)
+        self._init_directory()
+
+    def _initial_mail(self, mode: str, original: SecurityReport | None) -> OutgoingMail:
+        session = self.session
+        sign = bool(getattr(session.account, "sign_by_default", False)) or session.demo
         me = session.identity.from_header
         if original is not None and mode in ("reply", "reply-all"):
-            self.mail = reply_to(
-                original,
-                session.identity.address,
-                me,
-                to_all=mode == "reply-all",
-                sign=sign_default,
-            )
-        elif original is not None and mode == "forward":
-            self.mail = forward(original, me, sign=sign_default)
-        else:
-            encrypt = bool(getattr(session.account, "encrypt_by_default", False))
-            self.mail = OutgoingMail(from_header=me, sign=sign_default, encrypt=encrypt)
-        self.draft_uid: int | None = None
-        self.dirty = False
-        self.generation = 0
-        self._autosave: Timer | None = None
-        self._check_timer: Timer | None = None
-        self.reply_warning = (
-            reply_to_mismatch(original)
-            if original is not None and mode in ("reply", "reply-all")
-            else None
-        )
-        self.missing: tuple[str, ...] = ()  # recipients without a usable certificate
-        self.directory_found: dict[str, list[Found]] = {}  # lower-case address -> found
-        self._asked: set[str] = set()  # addresses already looked up in the directories
-        self._cert_text = ""
+            to_all = mode == "reply-all"
+            return reply_to(original, session.identity.address, me, to_all=to_all, sign=sign)
+        if original is not None and mode == "forward":
+            return forward(original, me, sign=sign)
+        if original is not None and mode == "draft":
+            return mail_from_draft(original, me, sign=sign)
+        encrypt = bool(getattr(session.account, "encrypt_by_default", False))
+        return OutgoingMail(from_header=me, sign=sign, encrypt=encrypt)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="compose-form"):
@@ -193,25 +184,9 @@ class ComposeScreen(WorkerErrors, Screen[None]):
     def form_changed(self, event: Input.Changed | TextArea.Changed) -> None:
         if isinstance(event, Input.Changed) and event.input.id == "compose-attach-path":
             return
-        self.dirty = True
-        if self._autosave is None:
-            self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._autosave_now)
-        if isinstance(event, Input.Changed) and event.input.id in (
-            "compose-to",
-            "compose-cc",
-            "compose-bcc",
-        ):
+        self.mark_dirty()
+        if isinstance(event, Input.Changed) and event.input.id in _RECIPIENT_FIELDS:
             self._schedule_check()
-
-    def _schedule_check(self) -> None:
-        if self._check_timer is not None:
-            self._check_timer.stop()
-        self._check_timer = self.set_timer(0.4, self._check_recipients)
-
-    def _check_recipients(self) -> None:
-        self.mail = self._read_form()
-        self.generation += 1
-        self.check_recipients(self.mail.recipients, self.generation)
 
     # -- workers -----------------------------------------------------------------------------
     @work(
@@ -232,115 +207,24 @@ class ComposeScreen(WorkerErrors, Screen[None]):
                 entries, case_sensitive=False
             )
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="recipients", description="check")
-    def check_recipients(self, addresses: list[str], generation: int) -> None:
-        lines = recipient_lines(self.session, addresses) if addresses else []
-        missing = tuple(ln.address for ln in lines if not ln.ok)
-        texts = tuple((ln.text, ln.ok) for ln in lines)
-        self.post_message(m.RecipientsChecked(texts, generation, missing))
-
-    @work(thread=True, exit_on_error=False, group="directory", description="directory lookup")
-    def lookup_directory(self, addresses: list[str]) -> None:
-        found = lookup_missing(self.session.home, addresses)
-        if found is not None:  # None: no directory is set up, so nothing happens
-            self.post_message(m.DirectoryLookedUp(found))
-
-    @work(thread=True, exit_on_error=False, group="directory", description="directory import")
-    def import_directory(self, found: list[Found]) -> None:
-        summary, changes = import_usable(self.session.home, found)
-        self.post_message(m.DirectoryImported(summary, changes))
-
-    @work(thread=True, exit_on_error=False, group="directory", description="directory change")
-    def resolve_directory_change(self, change: object, accept: bool) -> None:
-        summary = resolve(self.session.home, change, accept)
-        self.app.call_from_thread(self.notify, Content(summary), title="Contacts")
-
     @work(thread=True, exclusive=True, exit_on_error=False, group="send", description="send")
     def _send(self, mail: OutgoingMail) -> None:
         summary = send(self.ctx, mail)
+        self.discard_saved_draft()
         self.post_message(m.MessageSent(summary))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="draft", description="save draft")
-    def _save_draft(self, mail: OutgoingMail, close: bool) -> None:
-        folder, uid = save_draft(self.ctx, mail, self.draft_uid)
-        self.draft_uid = uid
-        self.post_message(m.DraftSaved(folder, mail.encrypt))
-        if close:
-            self.app.call_from_thread(self.dismiss, None)
-
-    # -- results -----------------------------------------------------------------------------
-    def on_recipients_checked(self, message: m.RecipientsChecked) -> None:
-        if message.generation != self.generation:
-            return
-        widget = self.query_one("#compose-recipients", Static)
-        self.missing = message.missing
-        if not message.lines:
-            self._cert_text = ""
-            widget.update("Certificates: add recipients to see who can receive encrypted mail.")
-            widget.remove_class("-missing")
-            return
-        self._cert_text = "Certificates: " + "   ".join(text for text, _ in message.lines)
-        widget.set_class(not all(ok for _, ok in message.lines), "-missing")
-        self._show_certificates()
-        new = [a for a in self.missing if a.lower() not in self._asked]
-        if new:
-            self._asked.update(a.lower() for a in new)
-            self.lookup_directory(new)
-
-    def _show_certificates(self) -> None:
-        lines = [self._cert_text]
-        for address in self.missing:
-            found = self.directory_found.get(address.lower())
-            if found is not None:
-                lines.append("Directory: " + found_line(address, found))
-        self.query_one("#compose-recipients", Static).update(Content("\n".join(lines)))
-        self.refresh_bindings()
-
-    def on_directory_looked_up(self, message: m.DirectoryLookedUp) -> None:
-        for address, found in message.found.items():
-            self.directory_found[address.lower()] = found
-        self._show_certificates()
-
-    def on_directory_imported(self, message: m.DirectoryImported) -> None:
-        self.notify(message.summary, title="Stored", markup=False)
-        self._confirm_changes(list(message.changes))
-
-    def _confirm_changes(self, changes: list[CertificateChange]) -> None:
-        if not changes:
-            self._recheck_after_import()
-            return
-        change, rest = changes[0], changes[1:]
-        question, details = change_question(change)
-
-        def answered(yes: bool | None) -> None:
-            self.resolve_directory_change(change, bool(yes))
-            self._confirm_changes(rest)
-
-        self.app.push_screen(
-            ConfirmScreen("Replace certificate?", question, details, yes="Replace"), answered
-        )
-
-    def _recheck_after_import(self) -> None:
-        for address in self.missing:
-            self.directory_found.pop(address.lower(), None)
-        self._schedule_check()
 
     def on_message_sent(self, message: m.MessageSent) -> None:
         self.app.notify(message.summary, title="Sent", markup=False)
-        self.dirty = False
+        self.saved_edits = self.edits
         self.dismiss(None)
 
-    def on_draft_saved(self, message: m.DraftSaved) -> None:
-        self.dirty = False
-        how = "encrypted to yourself" if message.encrypted else "not encrypted"
-        self.notify(f"Draft saved in {message.folder} ({how}).", title="Draft", markup=False)
-
-    def _autosave_now(self) -> None:
-        self._autosave = None
-        if self.dirty:
-            self._save_draft(self._read_form(), False)
-
     # -- actions -----------------------------------------------------------------------------
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
     def action_toggle_sign(self) -> None:
         self.mail = replace(self._read_form(), sign=not self.mail.sign)
         self._show_state()
@@ -366,37 +250,10 @@ class ComposeScreen(WorkerErrors, Screen[None]):
             return
         self._send(mail)
 
-    def _usable_found(self) -> list[Found]:
-        wanted = {a.lower() for a in self.missing}
-        return [
-            f
-            for address, found in self.directory_found.items()
-            if address in wanted
-            for f in found
-            if f.usable
-        ]
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "directory_import" and not self._usable_found():
             return None
         return True
-
-    def action_directory_import(self) -> None:
-        usable = self._usable_found()
-        if not usable:
-            return
-        shown = [f for a in self.missing for f in self.directory_found.get(a.lower(), [])]
-        question = (
-            f"Import {len(usable)} usable certificate(s) from the directory into your contacts? "
-            "Unusable ones are listed but never imported."
-        )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.import_directory(usable)
-
-        dialog = ConfirmScreen("Import from directory", question, found_details(shown), "Import")
-        self.app.push_screen(dialog, answered)
 
     def action_close(self) -> None:
         attach = self.query_one("#compose-attach-path", Input)
@@ -404,10 +261,7 @@ class ComposeScreen(WorkerErrors, Screen[None]):
             attach.display = False
             self.query_one("#compose-body").focus()
             return
-        if self.dirty:
-            self._save_draft(self._read_form(), True)
-        else:
-            self.dismiss(None)
+        self.close_saving()
 
     def action_attach(self) -> None:
         path = self.query_one("#compose-attach-path", Input)
@@ -423,22 +277,23 @@ class ComposeScreen(WorkerErrors, Screen[None]):
             except Exception as err:  # noqa: BLE001 - shown through the one error path
                 self.app.show_error(err)  # type: ignore[attr-defined]
             self._show_state()
-            self.dirty = True
+            self.mark_dirty()
         event.input.value = ""
         self.query_one("#compose-body").focus()
 
     def action_editor(self) -> None:
-        editor = (
-            self.settings.editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        )
         body = self.query_one("#compose-body", TextArea)
-        with tempfile.NamedTemporaryFile("w+", suffix=".eml.txt", delete=False) as handle:
-            handle.write(body.text)
-            path = handle.name
+        command = editor_command(self.settings.editor)
         try:
             with self.app.suspend():
-                subprocess.run([*shlex.split(editor), path], check=False)
-            with open(path, encoding="utf-8") as handle:
-                body.load_text(handle.read())
-        finally:
-            os.unlink(path)
+                text = edit_text(body.text, command)
+        except SuspendNotSupported:
+            message = "$EDITOR needs the terminal, and this session cannot hand it over."
+            self.app.show_error(InputError(message, title="No editor here"))  # type: ignore[attr-defined]
+            return
+        except InputError as err:
+            self.app.show_error(err)  # type: ignore[attr-defined]
+            return
+        if text != body.text:
+            body.load_text(text)
+            self.mark_dirty()

@@ -1,0 +1,92 @@
+"""Compose: drafts saved 30 seconds after a change and on leaving, so nothing written is lost.
+
+Edits are counted; a save remembers the count it stored, so typing while a save runs keeps the
+form dirty.  Saves run one at a time (a lock) so each replaces the draft the previous one wrote.
+Leaving with unsaved changes saves first and closes only once the draft is stored; if saving
+fails the screen stays open with the error.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from textual import work
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from smimetui.tui import messages as m
+from smimetui.tui.drafts import discard_draft, save_draft
+from smimetui.tui.outgoing import OutgoingMail, WriteContext
+
+AUTOSAVE_SECONDS = 30.0
+
+
+class DraftAutosave(Screen[None]):
+    """Mixin for the compose screen; needs ``ctx`` and ``_read_form``."""
+
+    ctx: WriteContext
+
+    def _init_drafts(self, draft_uid: int | None) -> None:
+        self.draft_uid = draft_uid  # the stored draft this form replaces when saved again
+        self.edits = 0
+        self.saved_edits = 0
+        self._autosave: Timer | None = None
+        self._draft_lock = threading.Lock()
+        self._leaving = False  # a save-and-close is running
+
+    def _read_form(self) -> OutgoingMail:
+        raise NotImplementedError
+
+    @property
+    def dirty(self) -> bool:
+        return self.edits != self.saved_edits
+
+    def mark_dirty(self) -> None:
+        self.edits += 1
+        if self._autosave is None:
+            self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._autosave_now)
+
+    def _autosave_now(self) -> None:
+        self._autosave = None
+        if self.dirty:
+            self._save_draft(self._read_form(), self.edits, close=False)
+
+    def close_saving(self) -> None:
+        """Leave: save unsaved changes first (the screen closes once the draft is stored)."""
+        if self._leaving:
+            return
+        if self.dirty:
+            self._leaving = True
+            self._save_draft(self._read_form(), self.edits, close=True)
+        else:
+            self.dismiss(None)
+
+    @work(thread=True, exit_on_error=False, group="draft", description="save draft")
+    def _save_draft(self, mail: OutgoingMail, edits: int, *, close: bool) -> None:
+        with self._draft_lock:
+            folder, uid = save_draft(self.ctx, mail, self.draft_uid)
+            self.draft_uid = uid
+        self.post_message(m.DraftSaved(folder, mail.encrypt, edits, close))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "draft" and event.state is WorkerState.ERROR:
+            self._leaving = False  # the save failed: the form stays open (the error is shown)
+
+    def on_draft_saved(self, message: m.DraftSaved) -> None:
+        self.saved_edits = max(self.saved_edits, message.edits)
+        how = "encrypted to yourself" if message.encrypted else "not encrypted"
+        if message.close:
+            text = f"Saved in {message.folder} ({how}); open it there to go on writing."
+            self.app.notify(text, title="Draft saved", markup=False)
+            self.dismiss(None)
+        else:
+            text = f"Draft saved in {message.folder} ({how})."
+            self.notify(text, title="Draft", markup=False)
+
+    def discard_saved_draft(self) -> None:
+        """The message was sent: its draft goes (blocking: call from the send worker)."""
+        with self._draft_lock:
+            if self.draft_uid is not None:
+                discard_draft(self.ctx.session, self.draft_uid)
+                self.draft_uid = None
