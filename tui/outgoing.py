@@ -167,23 +167,15 @@ class WriteContext:
         """The digital ID for ``purpose`` ("sign" or "encrypt"); IdentityError if there is none."""
         if purpose not in self._ids:
             from smimetui.core.smime.keystore import Keystore
-            from smimetui.core.smime.outgoing import pick_identity
+            from smimetui.core.smime.outgoing import bound_identity
 
-            store = Keystore(self.session.home)
             setting = "signing_id" if purpose == "sign" else "encryption_id"
-            bound = getattr(self.session.account, setting, "")
-            if bound:
-                ident = store.get(bound)
-                if not (ident.can_sign if purpose == "sign" else ident.can_encrypt):
-                    raise IdentityError(
-                        f"The digital ID {ident.short_id} set as {setting} for this account "
-                        f"cannot {purpose}; change {setting} in the account settings."
-                    )
-                self._ids[purpose] = ident
-            else:
-                self._ids[purpose] = pick_identity(
-                    store, self.session.identity.address, purpose=purpose
-                )
+            self._ids[purpose] = bound_identity(
+                Keystore(self.session.home),
+                getattr(self.session.account, setting, ""),
+                self.session.identity.address,
+                purpose=purpose,
+            )
         return self._ids[purpose]
 
     @property

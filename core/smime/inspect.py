@@ -227,6 +227,29 @@ def _is_ciphertext(entity: Entity) -> bool:
     return _smime_kind(entity) == "enveloped"
 
 
+def _evaluate(
+    state: _State,
+    der: bytes,
+    detached: bytes | None,
+    *,
+    over_ciphertext: bool = False,
+    partial: bool = False,
+    signed_text: str = "",
+) -> SignatureReport:
+    """One signature against this message's From, trust and moment of validation."""
+    return evaluate_signature(
+        der,
+        detached=detached,
+        from_values=state.from_values,
+        validator=state.ctx.validator,
+        covers=Coverage.PARTIAL if (partial or over_ciphertext) else Coverage.WHOLE,
+        over_ciphertext=over_ciphertext,
+        signed_text=signed_text,
+        extra_certs=state.ctx.extra_certs,
+        moment=state.ctx.moment,
+    )
+
+
 def _peel_multipart_signed(entity: Entity, state: _State) -> Entity:
     if len(entity.children) != 2:
         content = entity.children[0] if entity.children else entity
@@ -237,15 +260,11 @@ def _peel_multipart_signed(entity: Entity, state: _State) -> Entity:
     content, signature = entity.children
     over_ciphertext = _is_ciphertext(content)
     state.signatures.append(
-        evaluate_signature(
+        _evaluate(
+            state,
             signature.decoded(),
-            detached=canonical_crlf(content.raw),
-            from_values=state.from_values,
-            validator=state.ctx.validator,
-            covers=Coverage.PARTIAL if over_ciphertext else Coverage.WHOLE,
+            canonical_crlf(content.raw),
             over_ciphertext=over_ciphertext,
-            extra_certs=state.ctx.extra_certs,
-            moment=state.ctx.moment,
         )
     )
     return content
@@ -280,18 +299,7 @@ def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
         return None
     inner = parse_entity(inner_bytes)
     over_ciphertext = _is_ciphertext(inner)
-    state.signatures.append(
-        evaluate_signature(
-            der,
-            detached=None,
-            from_values=state.from_values,
-            validator=state.ctx.validator,
-            covers=Coverage.PARTIAL if over_ciphertext else Coverage.WHOLE,
-            over_ciphertext=over_ciphertext,
-            extra_certs=state.ctx.extra_certs,
-            moment=state.ctx.moment,
-        )
-    )
+    state.signatures.append(_evaluate(state, der, None, over_ciphertext=over_ciphertext))
     return inner
 
 
@@ -480,15 +488,12 @@ def _partial_signature(entity: Entity, collector: BodyCollector, state: _State) 
     collector.signed = False
     signed_text = "".join(s.text for s in collector.segments[before:] if s.signed)
     state.partial.append(
-        evaluate_signature(
+        _evaluate(
+            state,
             signature.decoded(),
-            detached=canonical_crlf(content.raw),
-            from_values=state.from_values,
-            validator=state.ctx.validator,
-            covers=Coverage.PARTIAL,
+            canonical_crlf(content.raw),
+            partial=True,
             signed_text=signed_text,
-            extra_certs=state.ctx.extra_certs,
-            moment=state.ctx.moment,
         )
     )
 
