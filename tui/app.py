@@ -26,7 +26,7 @@ from smimetui.tui.services import MailSession, error_text
 from smimetui.tui.worker_errors import WorkerErrors
 
 
-class SmimeTuiApp(WorkerErrors, App[int]):
+class SmimeTuiApp(App[int], WorkerErrors):
     """``session`` None shows the first-run screen (no account configured)."""
 
     TITLE = "smimetui"

@@ -58,7 +58,7 @@ def warning_content(sentence: str, reply_to: str) -> Content:
     return content
 
 
-class ComposeScreen(WorkerErrors, DraftAutosave, DirectoryLookup, Screen[None]):
+class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
     """``mode`` is new, reply, reply-all, forward or draft (``original`` is then the draft)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -75,7 +75,7 @@ def contact_rows(home: Home) -> list[ContactRow]:
     return rows
 
 
-class ContactsScreen(WorkerErrors, ModalScreen[None]):
+class ContactsScreen(ModalScreen[None], WorkerErrors):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", tooltip="Back to the mailbox", id="contacts-close"),
     ]

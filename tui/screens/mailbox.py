@@ -39,7 +39,7 @@ _NEEDS_MESSAGE = {"reply", "reply_all", "forward", "view_certificate", "save_att
 _NEEDS_ROW = {"delete", "move"}
 
 
-class MailboxScreen(WorkerErrors, MessageActions, MailboxSearch, Screen[None]):
+class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
     BINDINGS: ClassVar[list[BindingType]] = MAILBOX_BINDINGS
 
     def __init__(self, session: MailSession, *, threading: bool = False) -> None:
