@@ -38,7 +38,12 @@ DARK = Theme(
     surface="#232833",
     panel="#2B3140",
     dark=True,
-    variables={"unread": "#FFFFFF", "footer-key-foreground": "#4A90D9"},
+    # Lighter than the theme's error and primary: at least 4.5:1 on the panel (footer, banners).
+    variables={
+        "unread": "#FFFFFF",
+        "footer-key-foreground": "#7AB0EA",
+        "sig-bad": "#F08A92",
+    },
 )
 
 LIGHT = Theme(
@@ -54,7 +59,13 @@ LIGHT = Theme(
     surface="#F0F0EB",
     panel="#E3E5E8",
     dark=False,
-    variables={"unread": "#000000", "list-cursor": "#1F5FAD 25%"},
+    # Darker state colours than the theme's own: at least 4.5:1 on the panel (status lines).
+    variables={
+        "unread": "#000000",
+        "list-cursor": "#1F5FAD 25%",
+        "sig-good": "#146C2E",
+        "sig-warn": "#7F5600",
+    },
 )
 
 # High contrast: pure black and white with fully saturated state colours; the words and icons

@@ -1,0 +1,30 @@
+"""Fixtures for tests that read the real terminal: a demo home per test, the installed command."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from smimetui.core.demo import ensure_demo_home
+from smimetui.core.home import Home
+
+
+def smimetui_command() -> list[str]:
+    """The installed console script (what a user runs), else the module through this Python."""
+    found = shutil.which("smimetui")
+    return [found] if found else ["python3", "-m", "smimetui.core.cli.main"]
+
+
+@pytest.fixture
+def fresh_demo_home(tmp_path: Path) -> Path:
+    root = tmp_path / "home"
+    ensure_demo_home(Home.at(root))
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _needs_tmux() -> None:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (tests/run.sh installs it)")
