@@ -29,11 +29,24 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+def installed_version() -> str:
+    """The version of the installed distribution (what pip and pipx installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("smimetui")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smimetui",
         description="A terminal mail reader with S/MIME done right. "
         "Without a command, opens the mail reader.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {installed_version()}"
     )
     parser.add_argument("--home", metavar="DIR", help="use DIR for all state (or $SMIMETUI_HOME)")
     parser.add_argument(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,11 @@ from smimetui.core.home import Home
 
 
 def smimetui_command() -> list[str]:
-    """The installed console script (what a user runs), else the module through this Python."""
+    """$SMIMETUI_COMMAND (tests/run.sh sets it to the wheel installed in a fresh virtualenv),
+    else the console script on PATH, else the module through this Python."""
+    chosen = os.environ.get("SMIMETUI_COMMAND")
+    if chosen:
+        return [chosen]
     found = shutil.which("smimetui")
     return [found] if found else ["python3", "-m", "smimetui.core.cli.main"]
 
