@@ -33,6 +33,7 @@ from smimetui.core.errors import (
 )
 from smimetui.core.home import Home
 from smimetui.core.sanitize import clean_line
+from smimetui.core.smime import protected
 from smimetui.core.smime.bodytext import PKCS7_MIME, PKCS7_SIG, BodyCollector
 from smimetui.core.smime.envelope import (
     EnvelopeInfo,
@@ -131,11 +132,21 @@ def _known_certs(home: Home) -> list[asn1_x509.Certificate]:
     return certs
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A root signature layer, evaluated once the displayed From is decided."""
+
+    der: bytes
+    detached: bytes | None
+    over_ciphertext: bool
+
+
 @dataclass(slots=True)
 class _State:
     ctx: InspectContext
-    from_values: list[str]
-    signatures: list[SignatureReport] = field(default_factory=list)  # root layers, outer first
+    from_values: list[str] = field(default_factory=list)
+    layers: list[SignatureReport | _Pending] = field(default_factory=list)  # outer first
+    signatures: list[SignatureReport] = field(default_factory=list)  # the layers, evaluated
     encryption: EncryptionReport | None = None
     partial: list[SignatureReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -253,20 +264,11 @@ def _evaluate(
 def _peel_multipart_signed(entity: Entity, state: _State) -> Entity:
     if len(entity.children) != 2:
         content = entity.children[0] if entity.children else entity
-        state.signatures.append(
-            _malformed_signed(f"it has {len(entity.children)} parts instead of 2")
-        )
+        state.layers.append(_malformed_signed(f"it has {len(entity.children)} parts instead of 2"))
         return content if content is not entity else _empty_entity()
     content, signature = entity.children
     over_ciphertext = _is_ciphertext(content)
-    state.signatures.append(
-        _evaluate(
-            state,
-            signature.decoded(),
-            canonical_crlf(content.raw),
-            over_ciphertext=over_ciphertext,
-        )
-    )
+    state.layers.append(_Pending(signature.decoded(), canonical_crlf(content.raw), over_ciphertext))
     return content
 
 
@@ -281,7 +283,7 @@ def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
             # Only plain data is a message; compressed content could be a decompression bomb
             # and anything else is not mail.  Never parsed, never shown.
             what = "compressed data" if econtent_type == _ID_COMPRESSED else "data of another kind"
-            state.signatures.append(
+            state.layers.append(
                 _malformed_signed(f"it signs {what}, not a message, so smimetui does not open it")
             )
             if econtent_type == _ID_COMPRESSED:
@@ -292,14 +294,14 @@ def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
         if inner_bytes is not None and not isinstance(inner_bytes, bytes):
             raise CmsError("The signed content is not a byte string.")
     except (CmsError, *_DAMAGE) as err:
-        state.signatures.append(_malformed_signed(_reason(err).rstrip(".")))
+        state.layers.append(_malformed_signed(_reason(err).rstrip(".")))
         return None
     if inner_bytes is None:
-        state.signatures.append(_malformed_signed("it carries no content"))
+        state.layers.append(_malformed_signed("it carries no content"))
         return None
     inner = parse_entity(inner_bytes)
     over_ciphertext = _is_ciphertext(inner)
-    state.signatures.append(_evaluate(state, der, None, over_ciphertext=over_ciphertext))
+    state.layers.append(_Pending(der, None, over_ciphertext))
     return inner
 
 
@@ -408,20 +410,41 @@ def _from_strings_uncached(values: Sequence[object]) -> tuple[str, str]:
     return addr, display
 
 
-def _protected(content: Entity) -> bool:
-    return content.param("hp") in ("cipher", "clear") and content.headers.get("from") is not None
+def _evaluate_layers(state: _State, values: list[str]) -> None:
+    state.from_values = values
+    state.signatures = [
+        layer
+        if isinstance(layer, SignatureReport)
+        else _evaluate(state, layer.der, layer.detached, over_ciphertext=layer.over_ciphertext)
+        for layer in state.layers
+    ]
+
+
+def _decide_from(root: Entity, inner: Message | None, state: _State) -> tuple[Message, str]:
+    """The header section whose From is displayed, and a problem when the protected From is not
+    the outer From.  The root signatures are evaluated against the From that is displayed."""
+    outer_values = protected.from_values(root.headers)
+    if inner is None:
+        _evaluate_layers(state, outer_values)
+        return root.headers, ""
+    inner_values = protected.from_values(inner)
+    _evaluate_layers(state, inner_values)
+    if protected.same_sender(inner_values, outer_values):
+        return inner, ""
+    if protected.vouches_for_from(state.signatures):
+        return inner, protected.differs_sentence(outer_values, inner_values, accepted=True)
+    _evaluate_layers(state, outer_values)  # a claim nobody vouches for: the outer From stays
+    return root.headers, protected.differs_sentence(outer_values, inner_values, accepted=False)
 
 
 def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
     """Build the security report for ``raw``.  Raises InputError only for unreadable input."""
     root = parse_message(raw)
-    state = _State(ctx=ctx, from_values=[header_str(v) for v in root.headers.get_all("from") or []])
+    state = _State(ctx=ctx)
     content = _peel(root, state)
-    headers = root.headers
-    protected = False
-    if content is not None and _protected(content):
-        headers, protected = content.headers, True
-        state.from_values = [header_str(v) for v in headers.get_all("from") or []]
+    inner = protected.protected_headers(content) if content is not None else None
+    headers = inner if inner is not None else root.headers  # Subject, To, Cc, ...
+    from_headers, from_problem = _decide_from(root, inner, state)
     collector = BodyCollector(on_signed=lambda e, c: _partial_signature(e, c, state))
     if content is not None:
         collector.signed = bool(state.signatures)
@@ -433,12 +456,16 @@ def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
         )
     signature = _primary_signature(state, collector.text)
     encryption = _finish_encryption(state, signature)
-    from_addr, from_display = _from_parts(headers)
+    from_addr, from_display = _from_parts(from_headers)
     if signature is not None:
-        signature = with_sender_problem(signature, headers, from_addr)
+        signature = with_sender_problem(signature, from_headers, from_addr)
     problems = list(state.problems) + collector.problems
+    if from_problem and signature is not None:
+        signature = replace(signature, problems=(*signature.problems, from_problem))
+    elif from_problem:
+        problems.append(from_problem)
     problems.extend(_defect_problems(root))
-    problems.extend(message_problems(headers, from_addr, from_display, signature))
+    problems.extend(message_problems(from_headers, from_addr, from_display, signature))
     carried = list(state.certificates)
     if signature is not None:
         carried.extend(c for c in signature.certificates if c not in carried)
@@ -455,7 +482,7 @@ def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
         date=_header_text(headers.get("date") or root.headers.get("date")),
         attachments=tuple(collector.attachments),
         validated_at=ctx.moment,
-        headers_protected=protected,
+        headers_protected=inner is not None,
         was_html=collector.was_html,
         segments=tuple(collector.segments),
         certificates=tuple(carried),
