@@ -227,11 +227,22 @@ class Contacts:
         accepted: bool = False,
         seen: dt.datetime | None = None,
     ) -> list[CertificateChange]:
-        """Store ``cert`` for each of its addresses; changed certificates come back pending."""
-        targets = [normalise(a) for a in (addresses or cert_addresses(cert))]
-        if not targets:
+        """Store ``cert`` for each of its addresses; changed certificates come back pending.
+
+        ``addresses`` narrows the addresses it is stored under; a certificate is never stored
+        under an address it does not name (rfc822Name, else emailAddress).
+        """
+        named = cert_addresses(cert)
+        if not named:
             raise ContactsError(
                 "This certificate names no email address, so it cannot belong to a contact."
+            )
+        wanted = [normalise(a) for a in addresses] if addresses is not None else list(named)
+        targets = [a for a in dict.fromkeys(wanted) if a in named]
+        if not targets:
+            raise ContactsError(
+                f"The certificate is for {', '.join(named)}, not for {', '.join(wanted)}, so it "
+                "is not stored for that address."
             )
         when = (seen or _now()).isoformat()
         sha = fingerprint(cert)
