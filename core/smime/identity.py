@@ -3,9 +3,10 @@
 A signature only vouches for the From line when there is exactly one From header with exactly
 one mailbox whose addr-spec is one of the certificate's addresses (compared as a whole,
 case-insensitively, as NSS/Thunderbird and Outlook do: RFC 5321 leaves local-part case to the
-receiving server, and no real server tells Alice@ from alice@), and nothing else in that header shows a different address.  Anything
-ambiguous (two From headers, a group, a display name holding another address, a header that does
-not parse cleanly) is no match, with a sentence saying why.
+receiving server, and no real server tells Alice@ from alice@), and nothing else in that
+header shows a different address.  Anything ambiguous (two From headers, a group, a display
+name holding another address, a header that does not parse cleanly) is no match, with a
+sentence saying why.
 """
 
 from __future__ import annotations

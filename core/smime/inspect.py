@@ -19,7 +19,6 @@ from email.utils import getaddresses
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 
 from smimetui.core.errors import (
@@ -34,7 +33,7 @@ from smimetui.core.errors import (
 from smimetui.core.home import Home
 from smimetui.core.sanitize import clean_line
 from smimetui.core.smime import protected
-from smimetui.core.smime.bodytext import PKCS7_MIME, PKCS7_SIG, BodyCollector
+from smimetui.core.smime.bodytext import BodyCollector
 from smimetui.core.smime.envelope import (
     EnvelopeInfo,
     KeyCandidate,
@@ -59,6 +58,7 @@ from smimetui.core.smime.report import (
 )
 from smimetui.core.smime.senders import message_problems, reply_to_mismatch, with_sender_problem
 from smimetui.core.smime.sigreport import evaluate_signature
+from smimetui.core.smime.smimekind import bare_cms_message, label_note, smime_kind
 from smimetui.core.smime.trust import ChainValidator, TrustStore
 
 if TYPE_CHECKING:
@@ -100,8 +100,10 @@ class InspectContext:
         """
         if fetch_revocation is None:
             fetch_revocation = _config_fetch_revocation(home)
-        validator = ChainValidator(TrustStore(home), fetch_revocation=fetch_revocation)
-        return cls(validator=validator, keys=keys, moment=moment, extra_certs=_known_certs(home))
+        trust = TrustStore(home)
+        validator = ChainValidator(trust, fetch_revocation=fetch_revocation)
+        known = _known_certs(home) + trust.user_certificates() + _own_certs(home)
+        return cls(validator=validator, keys=keys, moment=moment, extra_certs=known)
 
 
 def _config_fetch_revocation(home: Home) -> bool:
@@ -132,6 +134,21 @@ def _known_certs(home: Home) -> list[asn1_x509.Certificate]:
     return certs
 
 
+def _own_certs(home: Home) -> list[asn1_x509.Certificate]:
+    """Your own certificates and their chains: gpgsm and KMail leave the signer's certificate
+    out of mail, also of mail you sent yourself.  Never trust anchors because of this."""
+    if not home.keystore_dir.exists():
+        return []
+    from smimetui.core.smime.keystore import Keystore
+
+    certs = []
+    for ident in Keystore(home).list():
+        for info in (ident.cert, *ident.chain):
+            with suppress(*_DAMAGE):
+                certs.append(asn1_x509.Certificate.load(info.der))
+    return certs
+
+
 @dataclass(frozen=True, slots=True)
 class _Pending:
     """A root signature layer, evaluated once the displayed From is decided."""
@@ -152,40 +169,11 @@ class _State:
     problems: list[str] = field(default_factory=list)
     certificates: list[CertInfo] = field(default_factory=list)
     inside_encryption: bool = False
+    notes: list[str] = field(default_factory=list)  # facts that do not make it worse
 
 
 def _smime_kind(entity: Entity) -> str | None:
-    """'signed', 'enveloped', 'certs-only', 'compressed' for a root S/MIME entity, else None."""
-    ctype = entity.content_type
-    if ctype == "multipart/signed":
-        protocol = (entity.param("protocol") or "").lower()
-        if protocol and protocol not in PKCS7_SIG:
-            return "foreign-signed"  # OpenPGP (RFC 3156) or another scheme we do not check
-        return "multipart-signed"
-    is_p7m = ctype == "application/octet-stream" and (entity.filename or "").lower().endswith(
-        ".p7m"
-    )
-    if ctype not in PKCS7_MIME and not is_p7m:
-        return None
-    smime_type = (entity.param("smime-type") or "").lower()
-    if smime_type in ("enveloped-data", "authenveloped-data"):
-        return "enveloped"
-    if smime_type in ("signed-data", "certs-only", "compressed-data"):
-        return {"signed-data": "signed", "certs-only": "certs-only"}.get(smime_type, "compressed")
-    return _sniff(entity.decoded())
-
-
-def _sniff(der: bytes) -> str:
-    try:
-        info = cms.ContentInfo.load(der)
-        ctype = info["content_type"].dotted
-    except Exception:
-        return "signed"  # let the verifier explain what is wrong with it
-    if ctype in ("1.2.840.113549.1.7.3", "1.2.840.113549.1.9.16.1.23"):
-        return "enveloped"
-    if ctype == "1.2.840.113549.1.9.16.1.9":
-        return "compressed"
-    return "signed"
+    return smime_kind(entity)
 
 
 def _text_of(entity: Entity) -> str:
@@ -198,6 +186,9 @@ def _peel(entity: Entity, state: _State) -> Entity | None:
     """Remove root security layers; returns the content entity, or None if nothing is shown."""
     for _ in range(MAX_LAYERS):
         kind = _smime_kind(entity)
+        note = label_note(entity, kind)
+        if note:
+            state.notes.append(note)
         if kind is None:
             return entity
         if kind == "multipart-signed":
@@ -439,13 +430,14 @@ def _decide_from(root: Entity, inner: Message | None, state: _State) -> tuple[Me
 
 def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
     """Build the security report for ``raw``.  Raises InputError only for unreadable input."""
-    root = parse_message(raw)
+    root = parse_message(bare_cms_message(raw) or raw)
     state = _State(ctx=ctx)
     content = _peel(root, state)
     inner = protected.protected_headers(content) if content is not None else None
     headers = inner if inner is not None else root.headers  # Subject, To, Cc, ...
     from_headers, from_problem = _decide_from(root, inner, state)
     collector = BodyCollector(on_signed=lambda e, c: _partial_signature(e, c, state))
+    collector.hide_legacy_display = inner is not None
     if content is not None:
         collector.signed = bool(state.signatures)
         collector.collect(content)
@@ -455,6 +447,8 @@ def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
             + "\n".join(f"  {c.display_name} <{', '.join(c.email)}>" for c in state.certificates)
         )
     signature = _primary_signature(state, collector.text)
+    if signature is not None and state.notes:
+        signature = replace(signature, notes=(*signature.notes, *state.notes))
     encryption = _finish_encryption(state, signature)
     from_addr, from_display = _from_parts(from_headers)
     if signature is not None:

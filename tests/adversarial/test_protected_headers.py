@@ -1,7 +1,7 @@
 """Protected headers (RFC 9788) as an attacker writes them: a From inside the payload.
 
-The attacker holds a valid certificate from a trusted CA for his own address.  RFC 9788 §10
-(security considerations) warns that protected header fields are only as good as the signature
+The attacker holds a valid certificate from a trusted CA for his own address.  RFC 9788's
+security considerations warn that protected header fields are only as good as the signature
 over them; a protected From is an identity claim, so it may replace the outer From (the one the
 receiving server checked) only when a signature by that sender vouches for it, and the signature
 is always matched against the From that is displayed.
