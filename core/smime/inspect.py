@@ -19,11 +19,13 @@ from email.utils import getaddresses
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 
 from smimetui.core.errors import (
     CmsError,
     DecryptionError,
+    InputError,
     KeyUnlockError,
     MimeError,
     NoKeyError,
@@ -58,7 +60,7 @@ from smimetui.core.smime.report import (
 )
 from smimetui.core.smime.senders import message_problems, reply_to_mismatch, with_sender_problem
 from smimetui.core.smime.sigreport import evaluate_signature
-from smimetui.core.smime.smimekind import bare_cms_message, label_note, smime_kind
+from smimetui.core.smime.smimekind import bare_cms_message, label_note, smime_kind, sniff
 from smimetui.core.smime.trust import ChainValidator, TrustStore
 
 if TYPE_CHECKING:
@@ -428,11 +430,41 @@ def _decide_from(root: Entity, inner: Message | None, state: _State) -> tuple[Me
     return root.headers, protected.differs_sentence(outer_values, inner_values, accepted=False)
 
 
-def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
-    """Build the security report for ``raw``.  Raises InputError only for unreadable input."""
-    root = parse_message(bare_cms_message(raw) or raw)
+def _detached(signature: bytes, data: bytes, state: _State) -> Entity:
+    """A detached signature file (.p7s) over ``data`` exactly as given: the content is the
+    root (shown as text when it is UTF-8 text, else as an attachment), the signature its only
+    layer."""
+    if sniff(signature) != "signed":
+        raise InputError("The signature file is not an S/MIME signature (CMS SignedData).")
+    der = signature
+    if der.lstrip().startswith(b"-----BEGIN"):
+        with suppress(*_DAMAGE):
+            der = pem.unarmor(der.strip())[2]
+    state.layers.append(_Pending(der, data, over_ciphertext=False))
+    try:
+        data.decode("utf-8")
+        head = b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    except UnicodeDecodeError:
+        head = b"Content-Type: application/octet-stream\r\n"
+        head += b'Content-Disposition: attachment; filename="content"\r\n\r\n'
+    return parse_entity(head + data)
+
+
+def inspect_message(
+    raw: bytes, ctx: InspectContext, *, detached_content: bytes | None = None
+) -> SecurityReport:
+    """Build the security report for ``raw``.  Raises InputError only for unreadable input.
+
+    ``raw`` is a message, or a bare CMS file (a saved ``smime.p7m``, DER or PEM); with
+    ``detached_content`` it is a detached signature (``.p7s``) over exactly those bytes.
+    """
     state = _State(ctx=ctx)
-    content = _peel(root, state)
+    content: Entity | None
+    if detached_content is not None:
+        root = content = _detached(raw, detached_content, state)
+    else:
+        root = parse_message(bare_cms_message(raw) or raw)
+        content = _peel(root, state)
     inner = protected.protected_headers(content) if content is not None else None
     headers = inner if inner is not None else root.headers  # Subject, To, Cc, ...
     from_headers, from_problem = _decide_from(root, inner, state)

@@ -231,3 +231,44 @@ class TestBareP7m:
 
         with pytest.raises(MimeError):
             inspect_message(b"\x30\x03\x02\x01\x00", ctx)
+
+
+class TestBareP7sWithContent:
+    """A detached signature saved as ``.p7s`` beside the file it signs, as ``openssl cms -sign
+    -binary`` writes it: the signature covers exactly the file's bytes (RFC 5652 §5.4 digests
+    the content as given), so it verifies over those bytes and over nothing else."""
+
+    BLOB = b"%PDF-1.7\n\x00\xff\xfe binary document \r\n\x01"
+
+    def _files(self, pki_dir, tmp_path: Path, outform: str = "DER") -> tuple[Path, Path]:
+        sig = cms_sign(
+            self.BLOB,
+            [(pki_dir["alice"], pki_dir["alice.key"])],
+            outform=outform,
+            extra=["-certfile", pki_dir["intermediate"]],
+        )
+        (tmp_path / "doc.pdf").write_bytes(self.BLOB)
+        (tmp_path / "doc.pdf.p7s").write_bytes(sig)
+        return tmp_path / "doc.pdf.p7s", tmp_path / "doc.pdf"
+
+    @pytest.mark.parametrize("outform", ["DER", "PEM"])
+    def test_good_over_the_exact_bytes(self, pki_dir, ctx, tmp_path: Path, outform) -> None:
+        sig, doc = self._files(pki_dir, tmp_path, outform)
+        report = inspect_message(sig.read_bytes(), ctx, detached_content=doc.read_bytes())
+        assert report.signature is not None
+        assert report.signature.verdict is SignatureVerdict.GOOD
+        assert report.signature.chain is ChainStatus.TRUSTED
+        assert [a.data for a in report.attachments] == [self.BLOB]
+
+    def test_other_bytes_are_bad(self, pki_dir, ctx, tmp_path: Path) -> None:
+        sig, _ = self._files(pki_dir, tmp_path)
+        report = inspect_message(sig.read_bytes(), ctx, detached_content=self.BLOB + b" ")
+        assert report.signature is not None
+        assert report.signature.verdict is SignatureVerdict.BAD
+
+    def test_cli(self, pki_dir, home: Home, fixture_pki, tmp_path: Path, capsys) -> None:
+        TrustStore(home).add(fixture_pki.root.cert_pem)
+        sig, doc = self._files(pki_dir, tmp_path)
+        assert main(["inspect", str(sig), "--content", str(doc), "--json"]) == 0
+        out = capsys.readouterr().out
+        assert '"status": "good"' in out and '"chain": "trusted"' in out
