@@ -13,9 +13,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from smimetui.core.smime import pki
 from smimetui.core.smime.inspect import inspect_message
+from smimetui.core.smime.keystrength import weak_key
 from smimetui.core.smime.pki import Issued
 from smimetui.core.smime.report import ChainStatus, SecurityReport, SignatureVerdict
 from smimetui.core.smime.sign import build_signed_data
@@ -100,3 +102,21 @@ class TestSigningTime:
         when = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)
         sig = inspect_message(self._at(fixture_pki, when), ctx).signature
         assert sig is not None and sig.is_trustworthy, sig.problems
+
+
+class TestKeySizeRule:
+    """The rule itself, for key kinds the verifier cannot even use (P-224 has no signature
+    support here, so such a signer is already an error; a P-224 CA in a chain is named)."""
+
+    @pytest.mark.parametrize(
+        ("key", "expected"),
+        [
+            (lambda: ec.generate_private_key(ec.SECP224R1()), "EC 224-bit"),
+            (lambda: ec.generate_private_key(ec.SECP256R1()), None),
+            (lambda: pki.new_key("rsa1024"), "RSA 1024-bit"),
+            (lambda: pki.new_key("rsa2048"), None),
+        ],
+    )
+    def test_minimum_sizes(self, fixture_pki: FixturePKI, key, expected) -> None:  # type: ignore[no-untyped-def]
+        issued = pki.make_leaf(fixture_pki.intermediate, "x@example.org", key=key())
+        assert weak_key(mail.asn1(issued)) == expected
