@@ -198,7 +198,8 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     stored = _load(ctx, Path(args.file), book, args.name or "")
     _confirm(book, list(stored.changes), args.yes)
     count = len(stored.certs)
-    ctx.out(f"Imported {count} certificate{'s' if count != 1 else ''} from {args.file}.")
+    if count or not stored.intermediates:
+        ctx.out(f"Imported {count} certificate{'s' if count != 1 else ''} from {args.file}.")
     for sha, addresses in stored.certs:
         ctx.out(f"  {', '.join(addresses)}  SHA-256 {sha}")
     if stored.intermediates:
