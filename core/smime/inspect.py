@@ -102,9 +102,8 @@ class InspectContext:
         """
         if fetch_revocation is None:
             fetch_revocation = _config_fetch_revocation(home)
-        trust = TrustStore(home)
-        validator = ChainValidator(trust, fetch_revocation=fetch_revocation)
-        known = _known_certs(home) + trust.user_certificates() + _own_certs(home)
+        validator = ChainValidator(TrustStore(home), fetch_revocation=fetch_revocation)
+        known = _known_certs(home) + _own_certs(home)
         return cls(validator=validator, keys=keys, moment=moment, extra_certs=known)
 
 

@@ -99,6 +99,12 @@ def _evaluate(
 ) -> SignatureReport:
     try:
         result = verify_signed_data(der, detached, extra_certs)
+        if any(s.cert is None for s in result.signers):
+            # gpgsm and KMail can leave every certificate out: the signer may be a root you
+            # trust.  Looked up only when needed (the system store is large); trusted only by
+            # the chain check, like any other signer.
+            anchors = validator.trust.anchors()
+            result = verify_signed_data(der, detached, [*extra_certs, *anchors])
     except CmsError as err:
         return _error(covers, f"The signature could not be read: {err.one_line()}", over_ciphertext)
     if not result.signers:

@@ -203,11 +203,6 @@ class TrustStore:
     def user_roots(self) -> list[CertInfo]:
         return [CertInfo.from_asn1(cert) for cert in self._user_certs()]
 
-    def user_certificates(self) -> list[x509.Certificate]:
-        """The roots the user added (not the system's): also candidates for a signer whose
-        mail carried no certificate (gpgsm, KMail)."""
-        return self._user_certs()
-
     def _user_certs(self) -> list[x509.Certificate]:
         directory = self.home.trust_dir
         if not directory.is_dir():
