@@ -2,8 +2,10 @@
 
 ``import`` takes a PEM/DER certificate, a .p7b/.p7c bundle, a certs-only S/MIME message, or a
 signed message (whose signer's certificate is imported only when the signature is good and the
-signer matches From).  Importing a file is your explicit acceptance of its certificates; a
-changed certificate for a known address needs ``--yes`` (or a yes at the prompt).
+signer matches From).  Only a certs-only message at the root counts as one; CA certificates are
+kept for building chains, never as trust anchors; the import lists what it stored.  Importing a
+file is your explicit acceptance of its certificates; a changed certificate for a known address
+needs ``--yes`` (or a yes at the prompt).
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="import certificates from a file or a signed message",
         description="FILE: a PEM/DER certificate, a .p7b/.p7c bundle, a certs-only S/MIME "
         "message, or a signed .eml (its signer's certificate, only when the signature is good "
-        "and the signer matches From).",
+        "and the signer matches From). Certificates are stored under the addresses they name; "
+        "CA certificates are kept for building chains, never trusted as roots.",
     )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--name", help="the contact's name (default: from the certificate)")
