@@ -416,7 +416,7 @@ def _decide_from(root: Entity, inner: Message | None, state: _State) -> tuple[Me
     """The header section whose From is displayed, and a problem when the protected From is not
     the outer From.  The root signatures are evaluated against the From that is displayed."""
     outer_values = protected.from_values(root.headers)
-    if inner is None:
+    if inner is None or inner.get("from") is None:  # no protected From: the outer one stays
         _evaluate_layers(state, outer_values)
         return root.headers, ""
     inner_values = protected.from_values(inner)

@@ -26,7 +26,7 @@ def protected_headers(content: Entity) -> Message | None:
     """The protected header section of the displayed content entity, or None."""
     marked = (content.param("hp") or "").lower() in _HP_VALUES
     marked = marked or (content.param("protected-headers") or "").lower() == "v1"
-    if not marked or content.headers.get("from") is None:
+    if not marked or (content.headers.get("from") is None and "subject" not in content.headers):
         return None
     return content.headers
 

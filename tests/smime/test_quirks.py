@@ -272,3 +272,20 @@ class TestBareP7sWithContent:
         assert main(["inspect", str(sig), "--content", str(doc), "--json"]) == 0
         out = capsys.readouterr().out
         assert '"status": "good"' in out and '"chain": "trusted"' in out
+
+
+class TestProtectedSubjectOnly:
+    """Some writers of protected-headers="v1" (early Enigmail) copy only the Subject inside: the
+    Subject comes from inside, the From stays the outer one, and nothing is said about a From
+    that was not protected."""
+
+    def test_subject_only(self, pki_dir, ctx) -> None:
+        inner = mail.entity(
+            "Hidden subject inside.\n",
+            'text/plain; charset=utf-8; protected-headers="v1"',
+            ["Subject: the real subject"],
+        )
+        raw = mail.message(_openssl_signed(pki_dir, inner), sender=ALICE, subject="...")
+        report = inspect_message(raw, ctx)
+        assert report.subject == "the real subject" and report.from_addr == "alice@example.org"
+        assert report.signature is not None and report.signature.is_trustworthy
