@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import base64
 
-from asn1crypto import cms, pem
+from asn1crypto import cms, core, pem
 
 from smimetui.core.smime.bodytext import PKCS7_MIME, PKCS7_SIG
-from smimetui.core.smime.mimewalk import Entity
+from smimetui.core.smime.mimewalk import Entity, decode_transfer
 
 _ENVELOPED = ("1.2.840.113549.1.7.3", "1.2.840.113549.1.9.16.1.23")  # enveloped, authEnveloped
 _SIGNED = "1.2.840.113549.1.7.2"
 _COMPRESSED = "1.2.840.113549.1.9.16.1.9"
+_HEAD = 256  # transfer-encoded bytes enough for the ContentInfo's start
 _LABELS = {
     "enveloped-data": "enveloped",
     "authenveloped-data": "enveloped",
@@ -65,6 +66,26 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def _head_content_type(entity: Entity) -> str | None:
+    """The ContentInfo's contentType from the first bytes only (a large encrypted message is
+    not decoded twice to learn what it is); None when the start is not plain DER/BER."""
+    encoding = str(entity.headers.get("content-transfer-encoding", ""))
+    data = decode_transfer(entity.body[:_HEAD], encoding)
+    try:
+        if len(data) < 4 or data[0] != 0x30:
+            return None
+        first = data[1]
+        pos = 2 + (first & 0x7F if first & 0x80 else 0)  # long form or indefinite (0x80)
+        if data[pos] != 0x06 or data[pos + 1] & 0x80:
+            return None
+        end = pos + 2 + data[pos + 1]
+        if end > len(data):
+            return None
+        return str(core.ObjectIdentifier.load(data[pos:end]).dotted)
+    except (IndexError, ValueError, TypeError):
+        return None
+
+
 def smime_kind(entity: Entity) -> str | None:
     """'multipart-signed', 'foreign-signed', 'signed', 'enveloped', 'certs-only' or 'compressed'
     for an S/MIME entity, else None."""
@@ -75,7 +96,12 @@ def smime_kind(entity: Entity) -> str | None:
         return "multipart-signed"
     if not is_pkcs7_mime(entity):
         return None
-    found = sniff(entity.decoded())
+    head = _head_content_type(entity)
+    if head in _ENVELOPED:
+        return "enveloped"
+    if head == _COMPRESSED:
+        return "compressed"
+    found = sniff(entity.decoded())  # SignedData: certs-only or signed needs the whole
     if found is not None:
         return found
     return _LABELS.get((entity.param("smime-type") or "").lower(), "signed")
