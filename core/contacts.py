@@ -484,6 +484,10 @@ def why_not_harvestable(report: SecurityReport) -> str | None:
         return "the signer's certificate does not lead to a root you trust"
     if not sig.from_match:
         return "the signer does not match From"
+    if normalise(report.from_addr) not in {normalise(e) for e in sig.signer.email}:
+        # (a From written in punycode against a certificate read in Unicode, say): a
+        # certificate is stored only under an address it names, exactly
+        return "the signer's certificate does not name the From address exactly"
     if sig.covers is not Coverage.WHOLE:
         return "only part of the message is signed"
     return None
