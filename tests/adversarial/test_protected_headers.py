@@ -81,6 +81,13 @@ class TestUnsignedProtectedHeaders:
         named = [p for p in report.problems if "ceo@example.org" in p]
         assert named and "mallory@evil.example" in named[0]
 
+    def test_encrypted_unsigned_same_from_is_quiet(self, fixture_pki, ctx) -> None:
+        inner = _inner("cipher", sender=MALLORY)
+        raw = mail.message(mail.enveloped(inner, [fixture_pki.alice]), sender=MALLORY)
+        report = inspect_message(raw, ctx)
+        assert report.from_addr == "mallory@evil.example" and report.subject == "urgent payment"
+        assert not any("protected" in p for p in report.problems)
+
 
 class TestGenuineProtectedHeaders:
     def test_same_from_inside_and_outside_is_verified(self, fixture_pki, ctx, ceo) -> None:
