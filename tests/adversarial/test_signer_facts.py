@@ -13,7 +13,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from smimetui.core.smime import pki
 from smimetui.core.smime.inspect import inspect_message
@@ -24,7 +25,7 @@ from smimetui.core.smime.sign import build_signed_data
 from smimetui.core.smime.wording import report_headline
 from tests.adversarial import mail
 from tests.conftest import FixturePKI
-from tests.smime.openssl_util import cms_sign, requires_openssl
+from tests.smime.openssl_util import cms_sign, openssl, requires_openssl
 
 TEXT = mail.entity("The contract is attached.\n")
 
@@ -62,6 +63,15 @@ class TestWeakKeys:
         der = cms_sign(TEXT, [(cert, key)], extra=["-certfile", inter])
         raw = mail.message(mail.multipart_signed(TEXT, der))
         _caution(inspect_message(raw, ctx), "RSA 1024-bit")
+
+    @requires_openssl
+    def test_rsa_512_signer_as_reported(self, fixture_pki, ctx) -> None:
+        # the case in the issue; cryptography will not make a key this small, openssl will
+        key = load_pem_private_key(openssl("genrsa", "512"), None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        weak = pki.make_leaf(fixture_pki.intermediate, "alice@example.org", key=key)
+        raw = mail.message(mail.signed(TEXT, mail.key_of(weak, fixture_pki.intermediate)))
+        _caution(inspect_message(raw, ctx), "RSA 512-bit")
 
     def test_weak_intermediate_in_the_chain(self, fixture_pki, ctx, weak_ca) -> None:
         # pyhanko's path validation already refuses the chain (its signature policy); the
