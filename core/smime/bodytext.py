@@ -146,7 +146,7 @@ def strip_legacy_display(text: str, *, html: bool) -> str:
     for index, line in enumerate(lines):
         if not line.strip():
             return "".join(lines[index + 1 :])
-        if ":" not in line:
+        if ":" not in line and not line[:1].isspace():  # (a folded line goes on)
             return text  # not a block of header lines: leave the text alone
     return text
 
