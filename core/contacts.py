@@ -227,11 +227,22 @@ class Contacts:
         accepted: bool = False,
         seen: dt.datetime | None = None,
     ) -> list[CertificateChange]:
-        """Store ``cert`` for each of its addresses; changed certificates come back pending."""
-        targets = [normalise(a) for a in (addresses or cert_addresses(cert))]
-        if not targets:
+        """Store ``cert`` for each of its addresses; changed certificates come back pending.
+
+        ``addresses`` narrows the addresses it is stored under; a certificate is never stored
+        under an address it does not name (rfc822Name, else emailAddress).
+        """
+        named = cert_addresses(cert)
+        if not named:
             raise ContactsError(
                 "This certificate names no email address, so it cannot belong to a contact."
+            )
+        wanted = [normalise(a) for a in addresses] if addresses is not None else list(named)
+        targets = [a for a in dict.fromkeys(wanted) if a in named]
+        if not targets:
+            raise ContactsError(
+                f"The certificate is for {', '.join(named)}, not for {', '.join(wanted)}, so it "
+                "is not stored for that address."
             )
         when = (seen or _now()).isoformat()
         sha = fingerprint(cert)
@@ -473,6 +484,10 @@ def why_not_harvestable(report: SecurityReport) -> str | None:
         return "the signer's certificate does not lead to a root you trust"
     if not sig.from_match:
         return "the signer does not match From"
+    if normalise(report.from_addr) not in {normalise(e) for e in sig.signer.email}:
+        # (a From written in punycode against a certificate read in Unicode, say): a
+        # certificate is stored only under an address it names, exactly
+        return "the signer's certificate does not name the From address exactly"
     if sig.covers is not Coverage.WHOLE:
         return "only part of the message is signed"
     return None

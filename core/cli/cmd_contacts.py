@@ -2,14 +2,17 @@
 
 ``import`` takes a PEM/DER certificate, a .p7b/.p7c bundle, a certs-only S/MIME message, or a
 signed message (whose signer's certificate is imported only when the signature is good and the
-signer matches From).  Importing a file is your explicit acceptance of its certificates; a
-changed certificate for a known address needs ``--yes`` (or a yes at the prompt).
+signer matches From).  Only a certs-only message at the root counts as one; CA certificates are
+kept for building chains, never as trust anchors; the import lists what it stored.  Importing a
+file is your explicit acceptance of its certificates; a changed certificate for a known address
+needs ``--yes`` (or a yes at the prompt).
 """
 
 from __future__ import annotations
 
 import argparse
 import email
+from dataclasses import dataclass
 from email import policy
 from pathlib import Path
 
@@ -23,6 +26,8 @@ from smimetui.core.contacts import (
     CertificateChange,
     Contact,
     Contacts,
+    cert_addresses,
+    fingerprint,
     harvest,
     is_ca,
     why_not_harvestable,
@@ -43,7 +48,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="import certificates from a file or a signed message",
         description="FILE: a PEM/DER certificate, a .p7b/.p7c bundle, a certs-only S/MIME "
         "message, or a signed .eml (its signer's certificate, only when the signature is good "
-        "and the signer matches From).",
+        "and the signer matches From). Certificates are stored under the addresses they name; "
+        "CA certificates are kept for building chains, never trusted as roots.",
     )
     p.add_argument("file", metavar="FILE")
     p.add_argument("--name", help="the contact's name (default: from the certificate)")
@@ -94,23 +100,32 @@ def _bundle(data: bytes) -> list[x509.Certificate] | None:
 
 
 def _certs_only(msg: email.message.Message) -> list[x509.Certificate] | None:
-    for part in msg.walk():
-        kind = part.get_content_type()
-        smime = str(part.get_param("smime-type") or "").lower()
-        name = str(part.get_filename() or "").lower()
-        if kind in _MESSAGE_TYPES[1:] and (smime == "certs-only" or name.endswith(".p7c")):
-            payload = part.get_payload(decode=True)
-            if isinstance(payload, bytes):
-                try:
-                    return list(pkcs7.load_der_pkcs7_certificates(payload))
-                except ValueError as err:
-                    raise InputError(
-                        f"The certificates in the message are damaged: {err}."
-                    ) from err
-    return None
+    """The certificates of a certs-only message, only at its root: a certs-only part attached
+    to other content (or inside a signature) is no import of its own (RFC 8551 §3.8)."""
+    kind = msg.get_content_type()
+    smime = str(msg.get_param("smime-type") or "").lower()
+    name = str(msg.get_filename() or "").lower()
+    if kind not in _MESSAGE_TYPES[1:] or not (smime == "certs-only" or name.endswith(".p7c")):
+        return None
+    payload = msg.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return None
+    try:
+        return list(pkcs7.load_der_pkcs7_certificates(payload))
+    except ValueError as err:
+        raise InputError(f"The certificates in the message are damaged: {err}.") from err
 
 
-def _import_signed(ctx: Context, raw: bytes, book: Contacts) -> list[CertificateChange]:
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What one import stored: certificates per address, and CA certificates kept for chains."""
+
+    certs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (sha256, addresses)
+    intermediates: tuple[str, ...] = ()  # sha256 of each CA certificate kept
+    changes: tuple[CertificateChange, ...] = ()
+
+
+def _import_signed(ctx: Context, raw: bytes, book: Contacts) -> _Stored:
     from smimetui.core.smime.inspect import InspectContext, inspect_message
 
     report = inspect_message(raw, InspectContext.from_home(ctx.home))
@@ -128,12 +143,14 @@ def _import_signed(ctx: Context, raw: bytes, book: Contacts) -> list[Certificate
     reason = why_not_harvestable(report)
     if reason is not None:
         raise ContactsError(f"Not imported: {reason}.")
-    return harvest(book, report)
+    changes = harvest(book, report)
+    info = book.address(report.from_addr)
+    wanted = {sig.signer.sha256, sig.encryption_key_preference}
+    certs = tuple((c.sha256, (c.address,)) for c in (info.certificates if info else ()))
+    return _Stored(certs=tuple(c for c in certs if c[0] in wanted), changes=tuple(changes))
 
 
-def _load(
-    ctx: Context, path: Path, book: Contacts, name: str
-) -> tuple[int, list[CertificateChange]]:
+def _load(ctx: Context, path: Path, book: Contacts, name: str) -> _Stored:
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -144,22 +161,19 @@ def _load(
         certs = _certs_only(msg)
         if certs is None:
             if msg.get_content_type() in _MESSAGE_TYPES or msg.get("From"):
-                return 1, _import_signed(ctx, data, book)
+                return _import_signed(ctx, data, book)
             raise InputError(
                 f"{path} is neither a certificate, a certificate bundle, nor an S/MIME message."
             )
-    leaves = [c for c in certs if not is_ca(c.public_bytes(Encoding.DER))]
-    if not leaves:
-        raise ContactsError(
-            f"{path} holds only CA certificates; add roots with `smimetui trust add`."
-        )
-    for ca in certs:
-        if ca not in leaves:
-            book.add_intermediate(ca)  # helps build chains; never trusted because of this
+    cas = [c for c in certs if is_ca(c.public_bytes(Encoding.DER))]
+    for ca in cas:
+        book.add_intermediate(ca)  # helps build chains; never trusted because of this
     changes: list[CertificateChange] = []
-    for cert in leaves:
+    stored: list[tuple[str, tuple[str, ...]]] = []
+    for cert in (c for c in certs if c not in cas):
         changes += book.add_certificate(cert, source=SOURCE_FILE, name=name, accepted=True)
-    return len(leaves), changes
+        stored.append((fingerprint(cert), cert_addresses(cert)))
+    return _Stored(tuple(stored), tuple(fingerprint(c) for c in cas), tuple(changes))
 
 
 def _confirm(book: Contacts, changes: list[CertificateChange], yes: bool) -> None:
@@ -184,9 +198,21 @@ def _confirm(book: Contacts, changes: list[CertificateChange], yes: bool) -> Non
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     book = Contacts(ctx.home)
-    count, changes = _load(ctx, Path(args.file), book, args.name or "")
-    _confirm(book, changes, args.yes)
-    ctx.out(f"Imported {count} certificate{'s' if count != 1 else ''} from {args.file}.")
+    stored = _load(ctx, Path(args.file), book, args.name or "")
+    _confirm(book, list(stored.changes), args.yes)
+    count = len(stored.certs)
+    if count or not stored.intermediates:
+        ctx.out(f"Imported {count} certificate{'s' if count != 1 else ''} from {args.file}.")
+    for sha, addresses in stored.certs:
+        ctx.out(f"  {', '.join(addresses)}  SHA-256 {sha}")
+    if stored.intermediates:
+        ctx.out(
+            f"Kept {len(stored.intermediates)} CA certificate"
+            f"{'s' if len(stored.intermediates) != 1 else ''} for building chains (not trusted "
+            "as roots; `smimetui trust add` does that):"
+        )
+        for sha in stored.intermediates:
+            ctx.out(f"  SHA-256 {sha}")
     return 0
 
 

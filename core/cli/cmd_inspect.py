@@ -22,6 +22,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("file", help="the message (.eml), or - for standard input")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--content",
+        metavar="DATA",
+        help="FILE is a detached signature (.p7s) and DATA the file it signs",
+    )
     add_key_options(p)
     p.set_defaults(handler=run)
 
@@ -66,7 +71,9 @@ def read_input(name: str) -> bytes:
         raise InputError(f"{name} could not be read: {err.strerror}.") from err
 
 
-def inspect_bytes(raw: bytes, args: argparse.Namespace, ctx: Context) -> SecurityReport:
+def inspect_bytes(
+    raw: bytes, args: argparse.Namespace, ctx: Context, *, content: bytes | None = None
+) -> SecurityReport:
     from smimetui.core.smime.inspect import InspectContext, inspect_message
     from smimetui.core.smime.keycandidates import keystore_candidates
 
@@ -77,11 +84,12 @@ def inspect_bytes(raw: bytes, args: argparse.Namespace, ctx: Context) -> Securit
         moment=getattr(args, "at", None),
         fetch_revocation=getattr(args, "fetch_revocation", False),
     )
-    return inspect_message(raw, inspect_ctx)
+    return inspect_message(raw, inspect_ctx, detached_content=content)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    report = inspect_bytes(read_input(args.file), args, ctx)
+    content = read_input(args.content) if getattr(args, "content", None) else None
+    report = inspect_bytes(read_input(args.file), args, ctx, content=content)
     print_report(report, ctx, as_json=args.json)
     return 0
 

@@ -11,6 +11,7 @@ below the root are never decrypted here (EFAIL): they are listed as attachments.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -55,6 +56,7 @@ class BodyCollector:
     problems: list[str] = field(default_factory=list)
     was_html: bool = False
     signed: bool = False  # the segments being collected now are covered by a signature
+    hide_legacy_display: bool = False  # protected headers are shown: drop their legacy copies
 
     @property
     def text(self) -> str:
@@ -80,6 +82,8 @@ class BodyCollector:
 
     def collect(self, entity: Entity) -> None:
         ctype = entity.content_type
+        if self.hide_legacy_display and is_legacy_display_part(entity):
+            return
         if ctype == "multipart/signed" and self.on_signed is not None:
             self.on_signed(entity, self)
         elif ctype == "multipart/alternative":
@@ -101,14 +105,50 @@ class BodyCollector:
         elif entity.disposition == "attachment":
             self.add_attachment(entity, "attachment")
         elif ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
-            self.add_text(decode_text(entity))
+            self.add_text(self._without_legacy_display(entity, decode_text(entity)))
         elif ctype == "text/html":
             self.was_html = True
-            self.add_text(html_to_text(decode_text(entity)))
+            html = self._without_legacy_display(entity, decode_text(entity))
+            self.add_text(html_to_text(html))
         elif ctype == "message/rfc822":
             self.add_attachment(entity, "message.eml")
         else:
             self.add_attachment(entity, "attachment")
+
+    def _without_legacy_display(self, entity: Entity, text: str) -> str:
+        if not self.hide_legacy_display or entity.param("hp-legacy-display") != "1":
+            return text
+        return strip_legacy_display(text, html=entity.content_type == "text/html")
+
+
+def is_legacy_display_part(entity: Entity) -> bool:
+    """The v1 Legacy Display part (draft-autocrypt-lamps-protected-headers): a
+    ``text/rfc822-headers; protected-headers="v1"`` part that repeats the protected headers
+    for mail programs that do not read them."""
+    return (
+        entity.content_type == "text/rfc822-headers"
+        and (entity.param("protected-headers") or "").lower() == "v1"
+    )
+
+
+_HTML_LEGACY = re.compile(
+    r"<div\s+class=[\"']?header-protection-legacy-display[\"']?\s*>.*?</div>", re.I | re.S
+)
+
+
+def strip_legacy_display(text: str, *, html: bool) -> str:
+    """Remove RFC 9788's Legacy Display Element from a part marked ``hp-legacy-display="1"``:
+    in text/plain the header lines up to and including the first blank line, in text/html the
+    ``header-protection-legacy-display`` div."""
+    if html:
+        return _HTML_LEGACY.sub("", text, count=1)
+    lines = text.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if not line.strip():
+            return "".join(lines[index + 1 :])
+        if ":" not in line and not line[:1].isspace():  # (a folded line goes on)
+            return text  # not a block of header lines: leave the text alone
+    return text
 
 
 def _best_alternative(entity: Entity) -> Entity | None:

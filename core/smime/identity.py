@@ -1,10 +1,12 @@
 """Does the signer's certificate belong to the sender the message claims?
 
 A signature only vouches for the From line when there is exactly one From header with exactly
-one mailbox whose addr-spec is one of the certificate's addresses (local part exact, domain
-case-insensitive), and nothing else in that header shows a different address.  Anything
-ambiguous (two From headers, a group, a display name holding another address, a header that does
-not parse cleanly) is no match, with a sentence saying why.
+one mailbox whose addr-spec is one of the certificate's addresses (compared as a whole,
+case-insensitively, as NSS/Thunderbird and Outlook do: RFC 5321 leaves local-part case to the
+receiving server, and no real server tells Alice@ from alice@), and nothing else in that
+header shows a different address.  Anything ambiguous (two From headers, a group, a display
+name holding another address, a header that does not parse cleanly) is no match, with a
+sentence saying why.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ def match_signer_to_from(from_values: Sequence[str], signer_emails: Sequence[str
         )
     sender = _normalise(mailboxes[0].addr_spec)
     shown_sender = clean_line(sender, max_length=320)
-    others = [a for a in _ADDRESS_LIKE.findall(decoded) if _normalise(a) != sender]
+    others = [a for a in _ADDRESS_LIKE.findall(decoded) if _normalise(a).lower() != sender.lower()]
     if others:
         return no(
             f"The sender's name shows another address ({clean_line(others[0], max_length=120)}) "
@@ -133,7 +135,7 @@ def match_signer_to_from(from_values: Sequence[str], signer_emails: Sequence[str
             "The signer's certificate names no e-mail address, so it cannot be matched to "
             f"the sender {shown_sender}."
         )
-    if sender not in signers:
+    if sender.lower() not in {s.lower() for s in signers}:
         return no(
             f"The message says it is from {shown_sender}, but it was signed by {shown_signers}."
         )

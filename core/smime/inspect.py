@@ -19,12 +19,13 @@ from email.utils import getaddresses
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from asn1crypto import cms
+from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 
 from smimetui.core.errors import (
     CmsError,
     DecryptionError,
+    InputError,
     KeyUnlockError,
     MimeError,
     NoKeyError,
@@ -33,7 +34,8 @@ from smimetui.core.errors import (
 )
 from smimetui.core.home import Home
 from smimetui.core.sanitize import clean_line
-from smimetui.core.smime.bodytext import PKCS7_MIME, PKCS7_SIG, BodyCollector
+from smimetui.core.smime import protected
+from smimetui.core.smime.bodytext import BodyCollector
 from smimetui.core.smime.envelope import (
     EnvelopeInfo,
     KeyCandidate,
@@ -58,6 +60,7 @@ from smimetui.core.smime.report import (
 )
 from smimetui.core.smime.senders import message_problems, reply_to_mismatch, with_sender_problem
 from smimetui.core.smime.sigreport import evaluate_signature
+from smimetui.core.smime.smimekind import bare_cms_message, label_note, smime_kind, sniff
 from smimetui.core.smime.trust import ChainValidator, TrustStore
 
 if TYPE_CHECKING:
@@ -100,7 +103,8 @@ class InspectContext:
         if fetch_revocation is None:
             fetch_revocation = _config_fetch_revocation(home)
         validator = ChainValidator(TrustStore(home), fetch_revocation=fetch_revocation)
-        return cls(validator=validator, keys=keys, moment=moment, extra_certs=_known_certs(home))
+        known = _known_certs(home) + _own_certs(home)
+        return cls(validator=validator, keys=keys, moment=moment, extra_certs=known)
 
 
 def _config_fetch_revocation(home: Home) -> bool:
@@ -131,50 +135,46 @@ def _known_certs(home: Home) -> list[asn1_x509.Certificate]:
     return certs
 
 
+def _own_certs(home: Home) -> list[asn1_x509.Certificate]:
+    """Your own certificates and their chains: gpgsm and KMail leave the signer's certificate
+    out of mail, also of mail you sent yourself.  Never trust anchors because of this."""
+    if not home.keystore_dir.exists():
+        return []
+    from smimetui.core.smime.keystore import Keystore
+
+    certs = []
+    for ident in Keystore(home).list():
+        for info in (ident.cert, *ident.chain):
+            with suppress(*_DAMAGE):
+                certs.append(asn1_x509.Certificate.load(info.der))
+    return certs
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A root signature layer, evaluated once the displayed From is decided."""
+
+    der: bytes
+    detached: bytes | None
+    over_ciphertext: bool
+
+
 @dataclass(slots=True)
 class _State:
     ctx: InspectContext
-    from_values: list[str]
-    signatures: list[SignatureReport] = field(default_factory=list)  # root layers, outer first
+    from_values: list[str] = field(default_factory=list)
+    layers: list[SignatureReport | _Pending] = field(default_factory=list)  # outer first
+    signatures: list[SignatureReport] = field(default_factory=list)  # the layers, evaluated
     encryption: EncryptionReport | None = None
     partial: list[SignatureReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     certificates: list[CertInfo] = field(default_factory=list)
     inside_encryption: bool = False
+    notes: list[str] = field(default_factory=list)  # facts that do not make it worse
 
 
 def _smime_kind(entity: Entity) -> str | None:
-    """'signed', 'enveloped', 'certs-only', 'compressed' for a root S/MIME entity, else None."""
-    ctype = entity.content_type
-    if ctype == "multipart/signed":
-        protocol = (entity.param("protocol") or "").lower()
-        if protocol and protocol not in PKCS7_SIG:
-            return "foreign-signed"  # OpenPGP (RFC 3156) or another scheme we do not check
-        return "multipart-signed"
-    is_p7m = ctype == "application/octet-stream" and (entity.filename or "").lower().endswith(
-        ".p7m"
-    )
-    if ctype not in PKCS7_MIME and not is_p7m:
-        return None
-    smime_type = (entity.param("smime-type") or "").lower()
-    if smime_type in ("enveloped-data", "authenveloped-data"):
-        return "enveloped"
-    if smime_type in ("signed-data", "certs-only", "compressed-data"):
-        return {"signed-data": "signed", "certs-only": "certs-only"}.get(smime_type, "compressed")
-    return _sniff(entity.decoded())
-
-
-def _sniff(der: bytes) -> str:
-    try:
-        info = cms.ContentInfo.load(der)
-        ctype = info["content_type"].dotted
-    except Exception:
-        return "signed"  # let the verifier explain what is wrong with it
-    if ctype in ("1.2.840.113549.1.7.3", "1.2.840.113549.1.9.16.1.23"):
-        return "enveloped"
-    if ctype == "1.2.840.113549.1.9.16.1.9":
-        return "compressed"
-    return "signed"
+    return smime_kind(entity)
 
 
 def _text_of(entity: Entity) -> str:
@@ -187,6 +187,9 @@ def _peel(entity: Entity, state: _State) -> Entity | None:
     """Remove root security layers; returns the content entity, or None if nothing is shown."""
     for _ in range(MAX_LAYERS):
         kind = _smime_kind(entity)
+        note = label_note(entity, kind)
+        if note:
+            state.notes.append(note)
         if kind is None:
             return entity
         if kind == "multipart-signed":
@@ -253,20 +256,11 @@ def _evaluate(
 def _peel_multipart_signed(entity: Entity, state: _State) -> Entity:
     if len(entity.children) != 2:
         content = entity.children[0] if entity.children else entity
-        state.signatures.append(
-            _malformed_signed(f"it has {len(entity.children)} parts instead of 2")
-        )
+        state.layers.append(_malformed_signed(f"it has {len(entity.children)} parts instead of 2"))
         return content if content is not entity else _empty_entity()
     content, signature = entity.children
     over_ciphertext = _is_ciphertext(content)
-    state.signatures.append(
-        _evaluate(
-            state,
-            signature.decoded(),
-            canonical_crlf(content.raw),
-            over_ciphertext=over_ciphertext,
-        )
-    )
+    state.layers.append(_Pending(signature.decoded(), canonical_crlf(content.raw), over_ciphertext))
     return content
 
 
@@ -281,7 +275,7 @@ def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
             # Only plain data is a message; compressed content could be a decompression bomb
             # and anything else is not mail.  Never parsed, never shown.
             what = "compressed data" if econtent_type == _ID_COMPRESSED else "data of another kind"
-            state.signatures.append(
+            state.layers.append(
                 _malformed_signed(f"it signs {what}, not a message, so smimetui does not open it")
             )
             if econtent_type == _ID_COMPRESSED:
@@ -292,14 +286,14 @@ def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
         if inner_bytes is not None and not isinstance(inner_bytes, bytes):
             raise CmsError("The signed content is not a byte string.")
     except (CmsError, *_DAMAGE) as err:
-        state.signatures.append(_malformed_signed(_reason(err).rstrip(".")))
+        state.layers.append(_malformed_signed(_reason(err).rstrip(".")))
         return None
     if inner_bytes is None:
-        state.signatures.append(_malformed_signed("it carries no content"))
+        state.layers.append(_malformed_signed("it carries no content"))
         return None
     inner = parse_entity(inner_bytes)
     over_ciphertext = _is_ciphertext(inner)
-    state.signatures.append(_evaluate(state, der, None, over_ciphertext=over_ciphertext))
+    state.layers.append(_Pending(der, None, over_ciphertext))
     return inner
 
 
@@ -408,21 +402,73 @@ def _from_strings_uncached(values: Sequence[object]) -> tuple[str, str]:
     return addr, display
 
 
-def _protected(content: Entity) -> bool:
-    return content.param("hp") in ("cipher", "clear") and content.headers.get("from") is not None
+def _evaluate_layers(state: _State, values: list[str]) -> None:
+    state.from_values = values
+    state.signatures = [
+        layer
+        if isinstance(layer, SignatureReport)
+        else _evaluate(state, layer.der, layer.detached, over_ciphertext=layer.over_ciphertext)
+        for layer in state.layers
+    ]
 
 
-def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
-    """Build the security report for ``raw``.  Raises InputError only for unreadable input."""
-    root = parse_message(raw)
-    state = _State(ctx=ctx, from_values=[header_str(v) for v in root.headers.get_all("from") or []])
-    content = _peel(root, state)
-    headers = root.headers
-    protected = False
-    if content is not None and _protected(content):
-        headers, protected = content.headers, True
-        state.from_values = [header_str(v) for v in headers.get_all("from") or []]
+def _decide_from(root: Entity, inner: Message | None, state: _State) -> tuple[Message, str]:
+    """The header section whose From is displayed, and a problem when the protected From is not
+    the outer From.  The root signatures are evaluated against the From that is displayed."""
+    outer_values = protected.from_values(root.headers)
+    if inner is None or inner.get("from") is None:  # no protected From: the outer one stays
+        _evaluate_layers(state, outer_values)
+        return root.headers, ""
+    inner_values = protected.from_values(inner)
+    _evaluate_layers(state, inner_values)
+    if protected.same_sender(inner_values, outer_values):
+        return inner, ""
+    if protected.vouches_for_from(state.signatures):
+        return inner, protected.differs_sentence(outer_values, inner_values, accepted=True)
+    _evaluate_layers(state, outer_values)  # a claim nobody vouches for: the outer From stays
+    return root.headers, protected.differs_sentence(outer_values, inner_values, accepted=False)
+
+
+def _detached(signature: bytes, data: bytes, state: _State) -> Entity:
+    """A detached signature file (.p7s) over ``data`` exactly as given: the content is the
+    root (shown as text when it is UTF-8 text, else as an attachment), the signature its only
+    layer."""
+    if sniff(signature) != "signed":
+        raise InputError("The signature file is not an S/MIME signature (CMS SignedData).")
+    der = signature
+    if der.lstrip().startswith(b"-----BEGIN"):
+        with suppress(*_DAMAGE):
+            der = pem.unarmor(der.strip())[2]
+    state.layers.append(_Pending(der, data, over_ciphertext=False))
+    try:
+        data.decode("utf-8")
+        head = b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    except UnicodeDecodeError:
+        head = b"Content-Type: application/octet-stream\r\n"
+        head += b'Content-Disposition: attachment; filename="content"\r\n\r\n'
+    return parse_entity(head + data)
+
+
+def inspect_message(
+    raw: bytes, ctx: InspectContext, *, detached_content: bytes | None = None
+) -> SecurityReport:
+    """Build the security report for ``raw``.  Raises InputError only for unreadable input.
+
+    ``raw`` is a message, or a bare CMS file (a saved ``smime.p7m``, DER or PEM); with
+    ``detached_content`` it is a detached signature (``.p7s``) over exactly those bytes.
+    """
+    state = _State(ctx=ctx)
+    content: Entity | None
+    if detached_content is not None:
+        root = content = _detached(raw, detached_content, state)
+    else:
+        root = parse_message(bare_cms_message(raw) or raw)
+        content = _peel(root, state)
+    inner = protected.protected_headers(content) if content is not None else None
+    headers = inner if inner is not None else root.headers  # Subject, To, Cc, ...
+    from_headers, from_problem = _decide_from(root, inner, state)
     collector = BodyCollector(on_signed=lambda e, c: _partial_signature(e, c, state))
+    collector.hide_legacy_display = inner is not None
     if content is not None:
         collector.signed = bool(state.signatures)
         collector.collect(content)
@@ -432,13 +478,19 @@ def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
             + "\n".join(f"  {c.display_name} <{', '.join(c.email)}>" for c in state.certificates)
         )
     signature = _primary_signature(state, collector.text)
+    if signature is not None and state.notes:
+        signature = replace(signature, notes=(*signature.notes, *state.notes))
     encryption = _finish_encryption(state, signature)
-    from_addr, from_display = _from_parts(headers)
+    from_addr, from_display = _from_parts(from_headers)
     if signature is not None:
-        signature = with_sender_problem(signature, headers, from_addr)
+        signature = with_sender_problem(signature, from_headers, from_addr)
     problems = list(state.problems) + collector.problems
+    if from_problem and signature is not None:
+        signature = replace(signature, problems=(*signature.problems, from_problem))
+    elif from_problem:
+        problems.append(from_problem)
     problems.extend(_defect_problems(root))
-    problems.extend(message_problems(headers, from_addr, from_display, signature))
+    problems.extend(message_problems(from_headers, from_addr, from_display, signature))
     carried = list(state.certificates)
     if signature is not None:
         carried.extend(c for c in signature.certificates if c not in carried)
@@ -455,7 +507,7 @@ def inspect_message(raw: bytes, ctx: InspectContext) -> SecurityReport:
         date=_header_text(headers.get("date") or root.headers.get("date")),
         attachments=tuple(collector.attachments),
         validated_at=ctx.moment,
-        headers_protected=protected,
+        headers_protected=inner is not None,
         was_html=collector.was_html,
         segments=tuple(collector.segments),
         certificates=tuple(carried),

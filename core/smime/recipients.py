@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from smimetui.core.contacts import AddressInfo, ContactCert, Contacts, normalise
+from smimetui.core.contacts import AddressInfo, ContactCert, Contacts, cert_addresses, normalise
 from smimetui.core.errors import RecipientCertificateError
 from smimetui.core.smime.encrypt import Recipient
 from smimetui.core.smime.report import ChainStatus
@@ -97,6 +97,9 @@ def _problem(
     validator: Validator | None,
     others: Sequence[x509.Certificate],
 ) -> str | None:
+    if entry.address not in cert_addresses(cert):
+        named = ", ".join(cert_addresses(cert)) or "no email address"
+        return f"the certificate stored for it is made out to {named}, not to this address"
     if entry.pending:
         return (
             "their certificate changed and waits for your confirmation "

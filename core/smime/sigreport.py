@@ -16,6 +16,7 @@ from asn1crypto import x509 as asn1_x509
 
 from smimetui.core.errors import CmsError, SmimeTuiError
 from smimetui.core.smime.identity import FromMatch, match_signer_to_from
+from smimetui.core.smime.keystrength import weak_key_problems
 from smimetui.core.smime.report import (
     CertInfo,
     ChainStatus,
@@ -26,6 +27,7 @@ from smimetui.core.smime.report import (
     cert_emails,
 )
 from smimetui.core.smime.signeddata import SignerOutcome, verify_signed_data
+from smimetui.core.smime.signtime import signing_time_problems
 from smimetui.core.smime.trust import ChainValidator
 
 REVOCATION_NOTE = (
@@ -97,6 +99,12 @@ def _evaluate(
 ) -> SignatureReport:
     try:
         result = verify_signed_data(der, detached, extra_certs)
+        if any(s.cert is None for s in result.signers):
+            # gpgsm and KMail can leave every certificate out: the signer may be a root you
+            # trust.  Looked up only when needed (the system store is large); trusted only by
+            # the chain check, like any other signer.
+            anchors = validator.trust.anchors()
+            result = verify_signed_data(der, detached, [*extra_certs, *anchors])
     except CmsError as err:
         return _error(covers, f"The signature could not be read: {err.one_line()}", over_ciphertext)
     if not result.signers:
@@ -167,6 +175,8 @@ def _evaluate(
     chain = validator.validate(primary.cert, others, moment=moment)
     identity = _match_from(tuple(from_values), cert_emails(primary.cert))
     problems = list(chain.problems) + list(identity.problems) + problems
+    problems += weak_key_problems(primary.cert, chain.path)
+    problems += signing_time_problems(primary.signing_time, primary.cert)
     if chain.revocation is RevocationStatus.NOT_CHECKED:
         notes.append(REVOCATION_NOTE)
     good = verdict is SignatureVerdict.GOOD

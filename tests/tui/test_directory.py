@@ -8,6 +8,7 @@ from smimetui.core.accounts import Account, add_account
 from smimetui.core.contacts import SOURCE_FILE, Contacts
 from smimetui.core.directory import Directory, add_directory
 from smimetui.core.home import Home
+from smimetui.core.smime import pki
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.confirm import ConfirmScreen
 from tests.conftest import FixturePKI
@@ -57,9 +58,9 @@ async def test_lookup_offers_and_imports_with_confirmation(
     _account(trusted_home)
     book = Contacts(trusted_home)
     # bob is known with another certificate: the directory's must be confirmed, not swapped in
-    book.add_certificate(
-        fixture_pki.frank_p384.cert, source=SOURCE_FILE, addresses=["bob@example.org"]
-    )
+    # (a certificate that names bob: one for another address is never stored under his)
+    other_bob = pki.make_leaf(fixture_pki.intermediate, "bob@example.org", key_kind="p384")
+    book.add_certificate(other_bob.cert, source=SOURCE_FILE, addresses=["bob@example.org"])
     app = make_app(trusted_home)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _compose_to(app, pilot, "alice@example.org, bob@example.org")
