@@ -101,7 +101,6 @@ class TestCompose:
             assert isinstance(app.screen, ComposeScreen)  # nothing lost: still composing
         assert _outbox(demo_home) == []
 
-
     async def test_bcc_with_encryption_is_said_and_sent_separately(self, demo_home: Home) -> None:
         app = make_app(demo_home)
         async with app.run_test(size=SIZE) as pilot:
