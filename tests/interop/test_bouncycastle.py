@@ -93,6 +93,9 @@ def bc_verdicts(bc: BcPeer, ours: OurHome, pki_dir: dict[str, Path]) -> dict[str
             data = ours.write(f"bc-{name}", address, "carol@example.org", *(["--opaque"] * opaque))
             names[name] = str(_save(bc, name, data))
             jobs.append(("verify", names[name], root))
+            if who == "alice" and not opaque:  # the same, altered after signing
+                names["altered"] = str(_save(bc, "altered", data.replace(b"noon", b"dawn")))
+                jobs.append(("verify", names["altered"], root))
         other = OTHER[who]
         for name, options in ((f"enc-{who}", ()), (f"se-{who}", ("--sign",))):
             data = ours.write(f"bc-{name}", address, PEOPLE[other], *options, command="encrypt")
@@ -116,6 +119,11 @@ class TestBouncyCastleReadsOurs:
         outcome = bc_verdicts[f"sign-{who}-{mode}"]
         assert outcome.ok, outcome.detail
         assert "trusted=true" in outcome.detail and BODY in outcome.detail
+
+    def test_altered_text_is_refused(self, bc_verdicts: dict[str, Outcome]) -> None:
+        # The check above means something: Bouncy Castle refuses a signature over altered text.
+        outcome = bc_verdicts["altered"]
+        assert not outcome.ok and "DigestMismatch" in outcome.detail
 
     @pytest.mark.parametrize("who", list(PEOPLE))
     def test_encrypted(self, bc_verdicts: dict[str, Outcome], who: str) -> None:

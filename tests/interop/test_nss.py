@@ -101,6 +101,12 @@ class TestNssReadsOurs:
         assert decoded.signer_statuses == ["GoodSignature"], decoded.info
         assert BODY.encode() in decoded.content
 
+    def test_altered_signed_text_is_refused(self, nss: NssPeer, ours: OurHome) -> None:
+        # The check above means something: NSS refuses our signature over altered text.
+        content, signature = mime.signed_parts(ours.write("sig-alt", SIGNERS["alice"], "c@x.org"))
+        decoded = nss.decode(signature, detached=content.replace(b"noon", b"dawn"))
+        assert decoded.signer_statuses != ["GoodSignature"]
+
     @pytest.mark.parametrize("who", list(SIGNERS))
     def test_signed_and_encrypted(self, nss: NssPeer, ours: OurHome, who: str) -> None:
         # Alice (RSA) or Bob (P-256) to Ralph (RSA); the sender's own copy is in it too.
