@@ -71,21 +71,28 @@ def ralph(fixture_pki) -> Issued:  # type: ignore[no-untyped-def]
     return pki.make_leaf(fixture_pki.intermediate, "ralph@example.org", common_name="Ralph")
 
 
-@pytest.fixture(scope="session")
-def ours(fixture_pki, ralph: Issued, tmp_path_factory: pytest.TempPathFactory) -> OurHome:  # type: ignore[no-untyped-def]
-    work = tmp_path_factory.mktemp("ours")
+def make_home(work: Path, fixture_pki, ids: list[Issued], contacts: list[Issued]) -> OurHome:  # type: ignore[no-untyped-def]
+    """A smimetui home with ``ids`` as digital IDs, ``contacts`` as accepted certificates and
+    only the fixture root trusted."""
     home = Home.at(work / "home")
     store = Keystore(home)
-    for issued in (fixture_pki.alice, fixture_pki.bob):
+    for issued in ids:
         store.add(issued.cert, issued.key, [fixture_pki.intermediate.cert], PASSPHRASE)
     TrustStore(home).add(fixture_pki.root.cert_pem)
-    contacts = Contacts(home)
-    contacts.add_intermediate(fixture_pki.intermediate.cert)
-    for issued in (fixture_pki.alice, fixture_pki.bob, ralph):
-        contacts.add_certificate(issued.cert, source="file", accepted=True)
+    book = Contacts(home)
+    if contacts:
+        book.add_intermediate(fixture_pki.intermediate.cert)
+    for issued in contacts:
+        book.add_certificate(issued.cert, source="file", accepted=True)
     passphrase_file = work / "passphrase"
     passphrase_file.write_bytes(PASSPHRASE + b"\n")
     return OurHome(home, passphrase_file, work)
+
+
+@pytest.fixture(scope="session")
+def ours(fixture_pki, ralph: Issued, tmp_path_factory: pytest.TempPathFactory) -> OurHome:  # type: ignore[no-untyped-def]
+    ids = [fixture_pki.alice, fixture_pki.bob]
+    return make_home(tmp_path_factory.mktemp("ours"), fixture_pki, ids, [*ids, ralph])
 
 
 def assert_verified(report: dict[str, Any], signer: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from .bc import BcPeer, Outcome, available
-from .conftest import BODY, OurHome, assert_decrypted, assert_verified
+from .conftest import BODY, OurHome, assert_decrypted, assert_verified, make_home
 
 pytestmark = pytest.mark.skipif(
     not available(), reason="a JDK and libbcmail-java (with JavaMail) are needed"
@@ -82,11 +82,20 @@ class TestWeReadBouncyCastle:
 
 
 @pytest.fixture(scope="module")
-def bc_verdicts(bc: BcPeer, ours: OurHome, pki_dir: dict[str, Path]) -> dict[str, Outcome]:
+def bc_verdicts(  # type: ignore[no-untyped-def]
+    bc: BcPeer, ours: OurHome, pki_dir: dict[str, Path], bc_mail, fixture_pki, tmp_path_factory
+) -> dict[str, Outcome]:
     """Bouncy Castle's verdict on each message we write, in one JVM run."""
     jobs: list[tuple[str, ...]] = []
     names: dict[str, str] = {}
     root = str(pki_dir["root"])
+    # A conversation: Alice, who knows nobody, imports Bob's signed mail and replies encrypted.
+    alice = make_home(tmp_path_factory.mktemp("alice"), fixture_pki, [fixture_pki.alice], [])
+    code, _, err = alice.cli("contacts", "import", bc_mail["sign-bob-detached"][1])
+    assert code == 0, err
+    reply = alice.write("reply", PEOPLE["alice"], PEOPLE["bob"], "--sign", command="encrypt")
+    names["reply"] = str(_save(bc, "reply", reply))
+    jobs.append(("decrypt", names["reply"], str(pki_dir["bob"]), str(pki_dir["bob.key"]), root))
     for who, address in PEOPLE.items():
         for opaque in (False, True):
             name = f"sign-{who}-{'opaque' if opaque else 'detached'}"
@@ -113,6 +122,11 @@ def _save(bc: BcPeer, name: str, data: bytes) -> Path:
 
 
 class TestBouncyCastleReadsOurs:
+    def test_reply_to_imported_signed_mail(self, bc_verdicts: dict[str, Outcome]) -> None:
+        outcome = bc_verdicts["reply"]
+        assert outcome.ok, outcome.detail
+        assert "signer=CN=Alice Liddell trusted=true" in outcome.detail and BODY in outcome.detail
+
     @pytest.mark.parametrize("mode", ["detached", "opaque"])
     @pytest.mark.parametrize("who", list(PEOPLE))
     def test_signed(self, bc_verdicts: dict[str, Outcome], who: str, mode: str) -> None:

@@ -16,7 +16,7 @@ import shutil
 import pytest
 
 from . import mime
-from .conftest import BODY, OurHome, assert_decrypted, assert_verified
+from .conftest import BODY, OurHome, assert_decrypted, assert_verified, make_home
 from .nss import CMSUTIL, Decoded, NssFailed, NssPeer
 
 pytestmark = pytest.mark.skipif(
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 SIGNERS = {"alice": "alice@example.org", "bob": "bob@example.org"}  # RSA, P-256
+ADDRESSES = {**SIGNERS, "ralph": "ralph@example.org"}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def _no_ecdh(decoded: Decoded) -> None:
 
 def _signed(nss: NssPeer, who: str, to: str, *, detached: bool, body: str = BODY) -> bytes:
     entity = mime.text_entity(body)
-    head = mime.headers(SIGNERS[who], to, f"NSS signed by {who}")
+    head = mime.headers(ADDRESSES[who], to, f"NSS signed by {who}")
     if detached:
         return head + mime.multipart_signed(entity, nss.sign(who, entity, detached=True))
     return head + mime.pkcs7_mime(nss.sign(who, entity, detached=False), "signed-data")
@@ -136,3 +137,26 @@ class TestNssReadsOurs:
         _no_ecdh(decoded)
         assert decoded.returncode == 0, decoded.stderr
         assert BODY.encode() in decoded.content
+
+
+class TestConversationWithThunderbird:
+    def test_import_their_signed_mail_then_reply_encrypted(
+        self, nss: NssPeer, fixture_pki, tmp_path
+    ) -> None:  # type: ignore[no-untyped-def]
+        # Alice knows nobody yet: Ralph's signed mail (certificate, intermediate and
+        # SMIMECapabilities inside, as Thunderbird sends it) gives her his certificate, and her
+        # encrypted reply is one that NSS decrypts and verifies (AES-CBC: NSS advertises no GCM).
+        alice = make_home(tmp_path, fixture_pki, [fixture_pki.alice], [])
+        signed = tmp_path / "from-ralph.eml"
+        signed.write_bytes(_signed(nss, "ralph", "alice@example.org", detached=True))
+        code, _, err = alice.cli("contacts", "import", signed)
+        assert code == 0, err
+        assert alice.cli("contacts", "show", "ralph@example.org")[0] == 0
+        reply = alice.write(
+            "reply", "alice@example.org", "ralph@example.org", "--sign", command="encrypt"
+        )
+        decrypted = nss.decode(mime.p7m_der(reply))
+        assert decrypted.returncode == 0, decrypted.stderr
+        content, signature = mime.signed_parts(decrypted.content)
+        assert nss.decode(signature, detached=content).signer_statuses == ["GoodSignature"]
+        assert BODY.encode() in content
