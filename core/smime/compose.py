@@ -16,11 +16,9 @@
 
 from __future__ import annotations
 
-import base64
 import email
 import quopri
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email import encoders
@@ -33,7 +31,8 @@ from io import BytesIO
 
 from smimetui.core.errors import MimeError, RecipientCertificateError
 from smimetui.core.smime.encrypt import EncryptionChoice, Preference, Recipient, encrypt
-from smimetui.core.smime.sign import SigningKey, SignOptions, build_signed_data, micalg
+from smimetui.core.smime.sign import SigningKey, SignOptions, build_signed_data
+from smimetui.core.smime.wrap import multipart_signed, pkcs7_mime
 
 CRLF = b"\r\n"
 OBSCURED_SUBJECT = "[...]"
@@ -218,45 +217,6 @@ def _payload_entity(draft: Draft, header_lines: Sequence[bytes], hp: str | None)
     return b"".join(header_lines) + _normalise(out.getvalue())
 
 
-def _base64_lines(data: bytes) -> bytes:
-    encoded = base64.b64encode(data)
-    return b"".join(encoded[i : i + 76] + CRLF for i in range(0, len(encoded), 76))
-
-
-def _pkcs7_mime(der: bytes, smime_type: str) -> bytes:
-    return (
-        b"Content-Type: application/pkcs7-mime; smime-type="
-        + smime_type.encode()
-        + b'; name="smime.p7m"\r\n'
-        b"Content-Transfer-Encoding: base64\r\n"
-        b'Content-Disposition: attachment; filename="smime.p7m"\r\n\r\n' + _base64_lines(der)
-    )
-
-
-def _multipart_signed(payload: bytes, signer: SigningKey, options: SignOptions) -> bytes:
-    boundary = "----smimetui-" + secrets.token_hex(12)
-    while boundary.encode() in payload:
-        boundary = "----smimetui-" + secrets.token_hex(12)
-    b = boundary.encode()
-    signature = build_signed_data(payload, signer, detached=True, options=options)
-    return (
-        b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; '
-        b"micalg=" + micalg(signer.key).encode() + b";\r\n"
-        b' boundary="' + b + b'"\r\n\r\n'
-        b"This is a cryptographically signed message in MIME format.\r\n\r\n"
-        b"--" + b + CRLF + payload + CRLF + b"--" + b + CRLF + b"Content-Type: "
-        b'application/pkcs7-signature; name="smime.p7s"\r\n'
-        b"Content-Transfer-Encoding: base64\r\n"
-        b'Content-Disposition: attachment; filename="smime.p7s"\r\n\r\n'
-        + _base64_lines(signature)
-        + CRLF
-        + b"--"
-        + b
-        + b"--"
-        + CRLF
-    )
-
-
 _ADDRESS_FIELDS = {"from", "to", "cc", "bcc", "reply-to", "sender"}
 
 
@@ -343,9 +303,9 @@ def compose(
         assert signer is not None
         if opts.opaque:
             der = build_signed_data(entity, signer, detached=False, options=opts.sign_options)
-            entity = _pkcs7_mime(der, "signed-data")
+            entity = pkcs7_mime(der, "signed-data")
         else:
-            entity = _multipart_signed(entity, signer, opts.sign_options)
+            entity = multipart_signed(entity, signer, opts.sign_options)
     head = b"".join(f.line() for f in outer) + b"MIME-Version: 1.0\r\n"
     envelope_to = tuple(dict.fromkeys(draft.addresses("to", "cc", "bcc")))
     if not opts.encrypt:
@@ -358,7 +318,7 @@ def compose(
         _bcc_copy(head, entity, address, recipients, opts.preference) for address in once.values()
     )
     shown = tuple(a for a in envelope_to if a.lower() not in hidden)
-    data = head + _pkcs7_mime(result.der, result.choice.smime_type)
+    data = head + pkcs7_mime(result.der, result.choice.smime_type)
     return Composed(data, opts.sign, result.choice, shown, copies)
 
 
@@ -393,4 +353,4 @@ def _bcc_copy(
         )
     mine = [r for r in recipients if r.is_self]
     result = encrypt(entity, theirs + mine, preference=preference)
-    return Copy(head + _pkcs7_mime(result.der, result.choice.smime_type), (address,), result.choice)
+    return Copy(head + pkcs7_mime(result.der, result.choice.smime_type), (address,), result.choice)
