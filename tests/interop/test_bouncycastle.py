@@ -17,9 +17,12 @@ import pytest
 from .bc import BcPeer, Outcome, available
 from .conftest import BODY, OurHome, assert_decrypted, assert_verified, make_home
 
-pytestmark = pytest.mark.skipif(
-    not available(), reason="a JDK and libbcmail-java (with JavaMail) are needed"
-)
+pytestmark = [
+    pytest.mark.interop,
+    pytest.mark.skipif(
+        not available(), reason="a JDK and libbcmail-java (with JavaMail) are needed"
+    ),
+]
 
 PEOPLE = {"alice": "alice@example.org", "bob": "bob@example.org"}  # RSA, P-256
 OTHER = {"alice": "bob", "bob": "alice"}

@@ -19,9 +19,12 @@ from . import mime
 from .conftest import BODY, OurHome, assert_decrypted, assert_verified, make_home
 from .nss import CMSUTIL, Decoded, NssFailed, NssPeer
 
-pytestmark = pytest.mark.skipif(
-    CMSUTIL is None or shutil.which("pk12util") is None, reason="libnss3-tools not installed"
-)
+pytestmark = [
+    pytest.mark.interop,
+    pytest.mark.skipif(
+        CMSUTIL is None or shutil.which("pk12util") is None, reason="libnss3-tools not installed"
+    ),
+]
 
 SIGNERS = {"alice": "alice@example.org", "bob": "bob@example.org"}  # RSA, P-256
 ADDRESSES = {**SIGNERS, "ralph": "ralph@example.org"}
