@@ -25,6 +25,9 @@ from cryptography.hazmat.primitives.padding import PKCS7
 
 from smimetui.core.sanitize import clean_line
 
+# A file's own iteration counts are used only up to here (exporters use 2,000 to 600,000): a
+# crafted file must not keep the diagnosis busy for minutes.
+MAX_ITERATIONS = 1_000_000
 _MAC_HASHES = {"sha1": "sha1", "sha224": "sha224", "sha256": "sha256", "sha384": "sha384"}
 _MAC_HASHES |= {"sha512": "sha512"}
 _KEY_NAMES = {"rsa": "RSA", "rsassa_pss": "RSA-PSS", "dsa": "DSA", "ec": "EC", "ed25519": "Ed25519"}
@@ -77,6 +80,8 @@ def mac_verifies(pfx: asn1_pkcs12.Pfx, passphrase: bytes | None) -> bool | None:
         return None
     salt = mac_data["mac_salt"].native
     iterations = mac_data["iterations"].native or 1
+    if iterations > MAX_ITERATIONS:
+        return None
     size = hashlib.new(name).digest_size
     key = pkcs12_kdf(name, passphrase, salt, iterations, 3, size)
     content = pfx["auth_safe"]["content"].native
@@ -86,6 +91,8 @@ def mac_verifies(pfx: asn1_pkcs12.Pfx, passphrase: bytes | None) -> bool | None:
 
 def _decrypt(alg: asn1_keys.EncryptionAlgorithm, data: bytes, passphrase: bytes | None) -> bytes:
     """PBES2 (PBKDF2 + AES-CBC) and PKCS#12 PBE with SHA-1 and 3DES; ValueError otherwise."""
+    if alg.kdf_iterations > MAX_ITERATIONS:
+        raise ValueError("too many iterations")
     if alg.kdf == "pbkdf2" and alg.encryption_cipher == "aes" and passphrase is not None:
         key = hashlib.pbkdf2_hmac(
             alg.kdf_hmac, passphrase, alg.kdf_salt, alg.kdf_iterations, alg.key_length
