@@ -144,6 +144,8 @@ class Home:
             with contextlib.suppress(FileExistsError):  # made meanwhile by another process
                 folder.mkdir(mode=DIR_MODE)
             _chmod(folder, DIR_MODE)  # mkdir's mode is filtered by the umask
+        if not path.is_dir():
+            path.mkdir(mode=DIR_MODE)  # a file in the way: FileExistsError, as mkdir says
         if any(path == r or r in path.parents for r in self.roots):
             _chmod(path, DIR_MODE)
         return path
