@@ -18,7 +18,7 @@ from typing import Protocol
 from smimetui.core.accounts import Account
 from smimetui.core.backends.base import DRAFT, SEEN, FolderRole, MailBackend
 from smimetui.core.backends.smtp import crlf
-from smimetui.core.errors import BackendError, SendError, SmimeTuiError
+from smimetui.core.errors import BackendError, PartlySentError, SendError, SmimeTuiError
 from smimetui.core.smime.compose import Copy
 
 
@@ -60,10 +60,9 @@ def send_and_save(
     if failed:
         who, first = failed[0]
         others = f" (and {len(failed) - 1} more Bcc copies)" if len(failed) > 1 else ""
-        raise SendError(
+        raise PartlySentError(
             f"The message was sent and saved, but the separate copy for the Bcc recipient {who}"
-            f"{others} could not be sent: {first.one_line()}",
-            title="Bcc copy not sent",
+            f"{others} could not be sent: {first.one_line()}"
         )
 
 
