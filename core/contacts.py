@@ -24,7 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from smimetui.core.errors import ContactsError
-from smimetui.core.home import Home
+from smimetui.core.home import Home, private_file
 from smimetui.core.smime.report import (
     CertInfo,
     ChainStatus,
@@ -186,6 +186,7 @@ class Contacts:
     def __init__(self, home: Home) -> None:
         self.path = home.contacts_db
         home.ensure(self.path.parent)
+        private_file(self.path)  # SQLite would create it (and its journals) with the umask
         with self._db() as db:
             db.executescript(_SCHEMA)
 

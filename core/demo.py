@@ -20,7 +20,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from smimetui.core import demo_messages as dm
 from smimetui.core.backends.base import SEEN
-from smimetui.core.home import Home
+from smimetui.core.home import Home, private_file
 from smimetui.core.smime import pki
 from smimetui.core.smime.encrypt import Preference, Recipient
 from smimetui.core.smime.pki import Issued
@@ -157,7 +157,8 @@ def ensure_demo_home(home: Home) -> DemoInfo:
     _write_maildir(maildir, messages)
     _write_config(home, maildir)
     home.ensure(home.data_dir)
-    marker.write_text(json.dumps({"messages": len(messages), "address": DEMO_ADDRESS}), "utf-8")
+    summary = {"messages": len(messages), "address": DEMO_ADDRESS}
+    private_file(marker).write_text(json.dumps(summary), "utf-8")
     return DemoInfo(home, DEMO_ADDRESS, maildir, len(messages))
 
 

@@ -119,6 +119,13 @@ class SendError(SmimeTuiError):
     title = "Sending failed"
 
 
+class PartlySentError(SendError):
+    """The message went out and was saved, but a Bcc recipient's own copy did not: sending
+    again would send it twice to the others."""
+
+    title = "Bcc copy not sent"
+
+
 class DirectoryError(SmimeTuiError):
     """LDAP certificate directory problem."""
 

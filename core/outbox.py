@@ -4,6 +4,10 @@ The bytes saved to Sent are exactly the bytes that went to the SMTP server (line
 CRLF once, before both), so a signature in the Sent copy verifies just as the recipients' does.
 When sending fails, the message goes to Drafts and the error says so: nothing the user wrote is
 lost.  Encrypted drafts are whatever the write path produced (encrypted to self).
+
+Encrypted mail with Bcc goes out as several copies (see ``compose``): the To/Cc copy first, then
+each Bcc recipient's own copy.  The To/Cc copy is the one saved to Sent; a Bcc copy that fails
+after others went out is named in the error, the rest still go out.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import Protocol
 from smimetui.core.accounts import Account
 from smimetui.core.backends.base import DRAFT, SEEN, FolderRole, MailBackend
 from smimetui.core.backends.smtp import crlf
-from smimetui.core.errors import BackendError, SendError, SmimeTuiError
+from smimetui.core.errors import BackendError, PartlySentError, SendError, SmimeTuiError
+from smimetui.core.smime.compose import Copy
 
 
 class Sender(Protocol):
@@ -35,13 +40,33 @@ def send_and_save(
     sender: Sender,
     raw: bytes,
     recipients: Sequence[str],
+    *,
+    bcc_copies: Sequence[Copy] = (),
 ) -> None:
-    """Send ``raw`` to ``recipients`` from the account's address, then file the Sent copy."""
+    """Send ``raw`` to ``recipients`` (and each Bcc copy to its recipient) from the account's
+    address, then file ``raw`` as the Sent copy."""
     wire = crlf(raw)
-    try:
-        sender.send(wire, account.email, recipients)
-    except SendError as err:
-        raise _kept_as_draft(account, backend, wire, err) from err
+    pending = [(wire, tuple(recipients))] if recipients or not bcc_copies else []
+    pending += [(crlf(c.data), c.envelope_to) for c in bcc_copies]
+    failed: list[tuple[str, SendError]] = []
+    for number, (data, rcpt_to) in enumerate(pending):
+        try:
+            sender.send(data, account.email, rcpt_to)
+        except SendError as err:
+            if number == 0:  # nothing went out yet: keep it all as a draft
+                raise _kept_as_draft(account, backend, wire, err) from err
+            failed.append((", ".join(rcpt_to), err))
+    _save_sent(account, backend, wire)
+    if failed:
+        who, first = failed[0]
+        others = f" (and {len(failed) - 1} more Bcc copies)" if len(failed) > 1 else ""
+        raise PartlySentError(
+            f"The message was sent and saved, but the separate copy for the Bcc recipient {who}"
+            f"{others} could not be sent: {first.one_line()}"
+        )
+
+
+def _save_sent(account: Account, backend: MailBackend, wire: bytes) -> None:
     sent = folder_for(account, backend, FolderRole.SENT)
     try:
         backend.append(sent, wire, [SEEN])

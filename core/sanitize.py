@@ -89,8 +89,37 @@ def clean_line(text: str, max_length: int | None = 2000) -> str:
     return text
 
 
+# File systems limit a name to 255 bytes (Linux/BSD NAME_MAX, APFS: 255 UTF-8 bytes).
+MAX_NAME_BYTES = 255
+_MAX_EXTENSION_BYTES = 16
+_CUT = "…"
+
+
+def split_extension(name: str) -> tuple[str, str]:
+    """("report", ".pdf") for "report.pdf"; no extension when what follows the last dot is
+    long or has spaces (then it is part of the name, not a type)."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or not ext or " " in ext:
+        return name, ""
+    if len(ext.encode("utf-8")) + 1 > _MAX_EXTENSION_BYTES:
+        return name, ""
+    return stem, "." + ext
+
+
+def fit_filename(name: str, limit: int = MAX_NAME_BYTES) -> str:
+    """``name`` cut to ``limit`` UTF-8 bytes, keeping its extension, never splitting a
+    character; a cut is marked with "…" before the extension."""
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    stem, ext = split_extension(name)
+    budget = max(0, limit - len(ext.encode("utf-8")) - len(_CUT.encode("utf-8")))
+    cut = stem.encode("utf-8")[:budget].decode("utf-8", "ignore").rstrip()
+    return cut + _CUT + ext
+
+
 def clean_filename(name: str) -> str:
-    """A filename safe to show and to save: no path separators, no leading dots."""
-    name = clean_line(name, max_length=255).replace("/", "_").replace("\\", "_")
+    """A filename safe to show and to save: no path separators, no leading dots, at most
+    255 bytes with its extension kept."""
+    name = clean_line(name, max_length=None).replace("/", "_").replace("\\", "_")
     name = name.lstrip(".").strip()
-    return name or "attachment"
+    return fit_filename(name) if name else "attachment"

@@ -10,6 +10,12 @@ missing=()
 command -v gpgsm >/dev/null || missing+=(gpgsm)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v tmux >/dev/null || missing+=(tmux)
+# Interop peers (tests/interop): NSS's cmsutil (Thunderbird's engine) and Bouncy Castle's mail
+# API with JavaMail, run by a JDK (javac compiles the test helper).
+command -v cmsutil >/dev/null || missing+=(libnss3-tools)
+command -v javac >/dev/null || missing+=(default-jdk-headless)
+[ -e /usr/share/java/bcmail.jar ] || missing+=(libbcmail-java libbcpkix-java libbcprov-java)
+[ -e /usr/share/java/javax.mail.jar ] || missing+=(libmail-java)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -q

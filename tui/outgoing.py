@@ -272,9 +272,27 @@ def send(ctx: WriteContext, mail: OutgoingMail) -> str:
 
         sender = open_sender(session.account)
         where = session.account.smtp_host
+    from smimetui.core.errors import PartlySentError
+
+    partly = ""
     with session._lock:
-        send_and_save(session.account, session.backend, sender, composed.data, composed.envelope_to)
+        try:
+            send_and_save(
+                session.account,
+                session.backend,
+                sender,
+                composed.data,
+                composed.envelope_to,
+                bcc_copies=composed.bcc_copies,
+            )
+        except PartlySentError as err:  # it went out: closing the screen keeps it from going twice
+            partly = " " + err.one_line()
     how = " and ".join(w for w, on in (("signed", mail.sign), ("encrypted", mail.encrypt)) if on)
-    return (
-        f"Sent {how or 'unsigned, unencrypted'} to {', '.join(composed.envelope_to)} via {where}."
+    summary = (
+        f"Sent {how or 'unsigned, unencrypted'} to {', '.join(composed.recipients)} via {where}."
     )
+    if composed.bcc_copies:
+        from smimetui.core.smime.compose import bcc_sentence
+
+        summary += " " + bcc_sentence(composed.bcc_copies)
+    return summary + partly

@@ -32,6 +32,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from smimetui.core.home import private_file
+
 FORMAT = 3  # 2: snapshots; the KEYWORDS flag bit.  3: flags, MODSEQ and date in ``marks``
 UID_BITS = 32
 
@@ -124,6 +126,7 @@ class HeaderCache:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_file(Path(self.path))  # its -wal and -shm files take this file's mode
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
         with self._lock:

@@ -125,14 +125,16 @@ class MaildirBackend:
 
     @staticmethod
     def _make_maildir(path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
         for sub in _SUBDIRS:
-            (path / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
+            (path / sub).mkdir(exist_ok=True, mode=0o700)
 
     def create_folder(self, folder: str) -> None:
         path = self._folder_dir(folder)
         self._make_maildir(path)
         if path != self.root:
-            (path / "maildirfolder").touch()  # marks a Maildir++ subfolder (Dovecot, courier)
+            # marks a Maildir++ subfolder (Dovecot, courier)
+            (path / "maildirfolder").touch(mode=0o600)
 
     def list_folders(self) -> list[Folder]:
         names = [INBOX] + sorted(
@@ -261,7 +263,9 @@ class MaildirBackend:
         key = unique_name()
         tmp = path / "tmp" / key
         try:
-            with open(tmp, "wb") as handle:
+            # 0600 like Dovecot: mail is private, whatever the umask
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
                 handle.write(raw)
                 handle.flush()
                 os.fsync(handle.fileno())

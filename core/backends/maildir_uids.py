@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 
 from smimetui.core.errors import BackendError
+from smimetui.core.home import private_file
 
 _MAGIC = "smimetui-uidlist"
 _VERSION = "1"
@@ -82,7 +83,7 @@ class UidMap:
         lines += [f"{uid} {key}" for key, uid in sorted(self.uids.items(), key=lambda kv: kv[1])]
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
-            tmp.write_text("\n".join(lines) + "\n", "utf-8", errors="surrogateescape")
+            private_file(tmp).write_text("\n".join(lines) + "\n", "utf-8", errors="surrogateescape")
             os.replace(tmp, self.path)
         except OSError as err:
             raise BackendError(

@@ -19,7 +19,7 @@ from smimetui.core.cli.cmd_sign import _read
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import InputError
 from smimetui.core.outbox import Sender
-from smimetui.core.smime.compose import ComposeOptions, compose
+from smimetui.core.smime.compose import ComposeOptions, bcc_sentence, compose
 from smimetui.core.smime.outgoing import Outgoing, default_passphrases, prepare
 from smimetui.core.smime.sign import SignOptions
 from smimetui.core.smime.trust import ChainValidator, TrustStore
@@ -92,21 +92,24 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             signing_id=account.signing_id,
             encryption_id=account.encryption_id,
         )
-        data, recipients = composed.data, list(composed.envelope_to)
+        data, recipients, copies = composed.data, list(composed.envelope_to), composed.bcc_copies
     else:
         # Plain sending still goes through compose: Bcc is dropped, Date and Message-ID added.
         plain = compose(
             raw, options=ComposeOptions(sign=False, encrypt=False, protect_headers=False)
         )
-        data, recipients = plain.data, list(plain.envelope_to)
-    if not recipients:
+        data, recipients, copies = plain.data, list(plain.envelope_to), ()
+    if not recipients and not copies:
         raise InputError("The message has no recipients in To, Cc or Bcc.", title="No recipients")
     backend = open_backend(account, ctx.home, prompt=_prompt())
     try:
         sender, where = _sender(account, backend)
-        send_and_save(account, backend, sender, data, recipients)
+        send_and_save(account, backend, sender, data, recipients, bcc_copies=copies)
     finally:
         backend.close()
     how = " and ".join(w for w, on in (("signed", sign), ("encrypted", encrypt)) if on)
-    ctx.out(f"Sent {how or 'unsigned, unencrypted'} to {', '.join(recipients)} via {where}.")
+    everyone = recipients + [a for c in copies for a in c.envelope_to]
+    ctx.out(f"Sent {how or 'unsigned, unencrypted'} to {', '.join(everyone)} via {where}.")
+    if copies:
+        ctx.out(bcc_sentence(copies))
     return 0

@@ -3,6 +3,9 @@
 Both read a message (RFC 5322, from a file or ``-``), take the identity from its From address and
 the recipients from To/Cc/Bcc, and write the message ready to send to standard output (or
 ``-o FILE``).  What was chosen (algorithms and why) goes to standard error.
+
+Encrypted mail with Bcc is several messages: ``-o OUT.eml`` holds the copy for To/Cc (and the
+Sent folder), ``OUT.bcc1.eml``, ``OUT.bcc2.eml``, ... each Bcc recipient's own copy.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "encrypt",
         help="encrypt a message to its recipients (and yourself)",
         description="Encrypt IN.eml to every To/Cc/Bcc recipient and to yourself, optionally "
-        "signing it first; Bcc is removed from the output. Exit 2 naming every recipient "
+        "signing it first; Bcc is removed from the output, and each Bcc recipient gets a "
+        "separately encrypted copy (OUT.bcc1.eml, ...; needs -o). Exit 2 naming every recipient "
         "without a usable certificate.",
     )
     _common(p)
@@ -86,17 +90,40 @@ def _run(args: argparse.Namespace, ctx: Context, *, sign: bool, encrypt: bool) -
         passphrases=default_passphrases(args.passphrase_file),
         validator=ChainValidator(TrustStore(ctx.home)),
     )
+    if composed.bcc_copies and not args.output:
+        raise InputError(
+            "Encrypted mail with Bcc is one message per Bcc recipient besides the one for To and "
+            "Cc: give -o OUT.eml, and their copies are written beside it as OUT.bcc1.eml, ...",
+            title="Bcc needs -o",
+        )
     if args.output:
-        try:
-            Path(args.output).write_bytes(composed.data)
-        except OSError as err:
-            raise InputError(f"{args.output} cannot be written: {err.strerror or err}.") from err
+        _write(Path(args.output), composed.data)
     else:
         sys.stdout.buffer.write(composed.data)
         sys.stdout.buffer.flush()
     if composed.encryption is not None:
         print(f"smimetui: encrypted with {composed.encryption.summary}", file=sys.stderr)
+    for number, copy in enumerate(composed.bcc_copies, 1):
+        path = _bcc_path(Path(args.output), number)
+        _write(path, copy.data)
+        who = ", ".join(copy.envelope_to)
+        print(
+            f"smimetui: Bcc: the copy for {who} is encrypted separately (to them and you only) "
+            f"and written to {path}; send it to {who} alone.",
+            file=sys.stderr,
+        )
     return 0
+
+
+def _bcc_path(output: Path, number: int) -> Path:
+    return output.with_name(f"{output.stem}.bcc{number}{output.suffix or '.eml'}")
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as err:
+        raise InputError(f"{path} cannot be written: {err.strerror or err}.") from err
 
 
 def run_sign(args: argparse.Namespace, ctx: Context) -> int:

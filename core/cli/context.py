@@ -17,7 +17,9 @@ class Context:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Context:
-        return cls(home=Home.resolve(getattr(args, "home", None)))
+        home = Home.resolve(getattr(args, "home", None))
+        home.secure()  # an existing home made before modes were enforced, or changed since
+        return cls(home=home)
 
     @staticmethod
     def print_json(data: Any) -> None:

@@ -44,7 +44,7 @@ def register_contacts_lookup(sub: _SubParsers) -> None:
         description="Search every directory (or --directory NAME) for ADDR's certificates and "
         "validate each one (trusted chain, e-mail encryption, address). --import stores the "
         "usable ones in contacts, with the directory as their source. Exits 2 when none is "
-        "usable.",
+        "usable, except with --json, whose list says so (usable false, with the problems).",
     )
     p.add_argument("address", metavar="ADDR")
     p.add_argument("--directory", metavar="NAME", help="search only this directory")
@@ -93,6 +93,8 @@ def cmd_lookup(args: argparse.Namespace, ctx: Context) -> int:
         _print_found(ctx, found)
     usable = [f for f in found if f.usable]
     if not usable:
+        if args.json:  # the list says it all (usable false, problems): a report, exit 0
+            return 0
         raise unusable_error(args.address, found)
     if args.do_import:
         changes = import_found(ctx.home, usable)

@@ -8,15 +8,17 @@
   only) or ``hp="cipher"`` (encrypted). Encrypted mail shows ``Subject: [...]`` outside and the
   payload lists what the outside showed in ``HP-Outer`` fields.
 * Sign, then encrypt when both are on; Bcc never appears in any header.
+* Bcc with encryption: the RecipientInfos of a ciphertext name every recipient (issuer and
+  serial), so one ciphertext for To, Cc and Bcc would show the Bcc recipients to everyone.  The
+  copy for To/Cc is encrypted to them and you only; each Bcc recipient gets the same signed
+  content separately encrypted to them and you (its own envelope, RCPT TO that address only).
 """
 
 from __future__ import annotations
 
-import base64
 import email
 import quopri
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email import encoders
@@ -27,9 +29,10 @@ from email.message import Message
 from email.utils import formataddr, formatdate, getaddresses, make_msgid
 from io import BytesIO
 
-from smimetui.core.errors import MimeError
+from smimetui.core.errors import MimeError, RecipientCertificateError
 from smimetui.core.smime.encrypt import EncryptionChoice, Preference, Recipient, encrypt
-from smimetui.core.smime.sign import SigningKey, SignOptions, build_signed_data, micalg
+from smimetui.core.smime.sign import SigningKey, SignOptions, build_signed_data
+from smimetui.core.smime.wrap import multipart_signed, pkcs7_mime
 
 CRLF = b"\r\n"
 OBSCURED_SUBJECT = "[...]"
@@ -89,11 +92,28 @@ class ComposeOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class Copy:
+    """One message that goes out: its bytes and its envelope recipients (SMTP RCPT TO)."""
+
+    data: bytes
+    envelope_to: tuple[str, ...]
+    encryption: EncryptionChoice | None
+
+
+@dataclass(frozen=True, slots=True)
 class Composed:
-    data: bytes  # the message, ready to send (CRLF line ends)
+    data: bytes  # the message, ready to send (CRLF line ends); also the Sent copy
     signed: bool
     encryption: EncryptionChoice | None
-    envelope_to: tuple[str, ...]  # every To/Cc/Bcc address, for SMTP RCPT TO
+    # Who gets ``data``: every To/Cc/Bcc address; when encrypted, To/Cc only (and yourself
+    # if you put your own address in Bcc), because each Bcc recipient gets a copy of its own.
+    envelope_to: tuple[str, ...]
+    bcc_copies: tuple[Copy, ...] = ()
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """Every address the message goes to, Bcc included (for telling the user)."""
+        return self.envelope_to + tuple(a for c in self.bcc_copies for a in c.envelope_to)
 
 
 def _normalise(raw: bytes) -> bytes:
@@ -197,45 +217,6 @@ def _payload_entity(draft: Draft, header_lines: Sequence[bytes], hp: str | None)
     return b"".join(header_lines) + _normalise(out.getvalue())
 
 
-def _base64_lines(data: bytes) -> bytes:
-    encoded = base64.b64encode(data)
-    return b"".join(encoded[i : i + 76] + CRLF for i in range(0, len(encoded), 76))
-
-
-def _pkcs7_mime(der: bytes, smime_type: str) -> bytes:
-    return (
-        b"Content-Type: application/pkcs7-mime; smime-type="
-        + smime_type.encode()
-        + b'; name="smime.p7m"\r\n'
-        b"Content-Transfer-Encoding: base64\r\n"
-        b'Content-Disposition: attachment; filename="smime.p7m"\r\n\r\n' + _base64_lines(der)
-    )
-
-
-def _multipart_signed(payload: bytes, signer: SigningKey, options: SignOptions) -> bytes:
-    boundary = "----smimetui-" + secrets.token_hex(12)
-    while boundary.encode() in payload:
-        boundary = "----smimetui-" + secrets.token_hex(12)
-    b = boundary.encode()
-    signature = build_signed_data(payload, signer, detached=True, options=options)
-    return (
-        b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; '
-        b"micalg=" + micalg(signer.key).encode() + b";\r\n"
-        b' boundary="' + b + b'"\r\n\r\n'
-        b"This is a cryptographically signed message in MIME format.\r\n\r\n"
-        b"--" + b + CRLF + payload + CRLF + b"--" + b + CRLF + b"Content-Type: "
-        b'application/pkcs7-signature; name="smime.p7s"\r\n'
-        b"Content-Transfer-Encoding: base64\r\n"
-        b'Content-Disposition: attachment; filename="smime.p7s"\r\n\r\n'
-        + _base64_lines(signature)
-        + CRLF
-        + b"--"
-        + b
-        + b"--"
-        + CRLF
-    )
-
-
 _ADDRESS_FIELDS = {"from", "to", "cc", "bcc", "reply-to", "sender"}
 
 
@@ -322,14 +303,54 @@ def compose(
         assert signer is not None
         if opts.opaque:
             der = build_signed_data(entity, signer, detached=False, options=opts.sign_options)
-            entity = _pkcs7_mime(der, "signed-data")
+            entity = pkcs7_mime(der, "signed-data")
         else:
-            entity = _multipart_signed(entity, signer, opts.sign_options)
-    choice = None
-    if opts.encrypt:
-        result = encrypt(entity, recipients, preference=opts.preference)
-        choice = result.choice
-        entity = _pkcs7_mime(result.der, choice.smime_type)
+            entity = multipart_signed(entity, signer, opts.sign_options)
     head = b"".join(f.line() for f in outer) + b"MIME-Version: 1.0\r\n"
     envelope_to = tuple(dict.fromkeys(draft.addresses("to", "cc", "bcc")))
-    return Composed(head + entity, opts.sign, choice, envelope_to)
+    if not opts.encrypt:
+        return Composed(head + entity, opts.sign, None, envelope_to)
+    hidden = _bcc_only(draft)
+    main = [r for r in recipients if r.is_self or r.label.lower() not in hidden]
+    result = encrypt(entity, main, preference=opts.preference)
+    once = {a.lower(): a for a in envelope_to if a.lower() in hidden}  # one copy per address
+    copies = tuple(
+        _bcc_copy(head, entity, address, recipients, opts.preference) for address in once.values()
+    )
+    shown = tuple(a for a in envelope_to if a.lower() not in hidden)
+    data = head + pkcs7_mime(result.der, result.choice.smime_type)
+    return Composed(data, opts.sign, result.choice, shown, copies)
+
+
+def bcc_sentence(copies: Sequence[Copy]) -> str:
+    """What the user is told about the Bcc copies of encrypted mail."""
+    who = ", ".join(a for c in copies for a in c.envelope_to)
+    return (
+        f"Bcc: {who} got a separately encrypted copy each; the copy for To and Cc names only "
+        "them and you."
+    )
+
+
+def _bcc_only(draft: Draft) -> set[str]:
+    """Bcc addresses (lower case) that are neither in To/Cc nor the sender."""
+    seen = {a.lower() for a in draft.addresses("from", "to", "cc")}
+    return {a.lower() for a in draft.addresses("bcc")} - seen
+
+
+def _bcc_copy(
+    head: bytes,
+    entity: bytes,
+    address: str,
+    recipients: Sequence[Recipient],
+    preference: Preference,
+) -> Copy:
+    """The signed content encrypted to one Bcc recipient and yourself only."""
+    theirs = [r for r in recipients if not r.is_self and r.label.lower() == address.lower()]
+    if not theirs:
+        raise RecipientCertificateError(
+            f"There is no certificate for the Bcc recipient {address}, so the separately "
+            "encrypted copy for them cannot be made."
+        )
+    mine = [r for r in recipients if r.is_self]
+    result = encrypt(entity, theirs + mine, preference=preference)
+    return Copy(head + pkcs7_mime(result.der, result.choice.smime_type), (address,), result.choice)

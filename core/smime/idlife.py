@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from smimetui.core.errors import IdentityError, InputError, KeyUnlockError
+from smimetui.core.home import private_file
 from smimetui.core.smime import pki
 from smimetui.core.smime.keystore import DigitalId, Keystore
 from smimetui.core.smime.passphrase import PassphraseSource, attempts
@@ -73,9 +74,8 @@ def new_identity(
         serialization.BestAvailableEncryption(passphrase),
     )
     path = folder / f"{key_id}.key"
-    path.touch(mode=0o600)
-    path.write_bytes(encrypted)
-    (folder / f"{key_id}.json").write_text(json.dumps({"email": email, "name": name}))
+    private_file(path).write_bytes(encrypted)
+    private_file(folder / f"{key_id}.json").write_text(json.dumps({"email": email, "name": name}))
     return PendingRequest(csr.public_bytes(serialization.Encoding.PEM), key_id)
 
 

@@ -31,6 +31,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from smimetui.core.errors import IdentityError, InputError, KeyUnlockError
 from smimetui.core.home import Home
+from smimetui.core.smime.p12read import mac_verifies, unreadable_part
 from smimetui.core.smime.passphrase import PassphraseSource, attempts, notify
 from smimetui.core.smime.pki import PrivateKey
 from smimetui.core.smime.report import CertInfo
@@ -287,8 +288,9 @@ class Keystore:
             )
         key = bundle.key
         if not isinstance(key, _KEY_TYPES):
+            kind = type(key).__name__.removesuffix("PrivateKey")
             raise InputError(
-                f"{name} holds a {type(key).__name__}; only RSA, EC (P-256/384/521) and Ed25519 "
+                f"{name} holds a {kind} key; only RSA, EC (P-256/384/521) and Ed25519 "
                 "keys can be used for S/MIME."
             )
         certs = [c.certificate for c in ([bundle.cert] if bundle.cert else [])]
@@ -390,19 +392,33 @@ def _open_pkcs12(
 ) -> pkcs12.PKCS12KeyAndCertificates:
     # An empty passphrase is written either as none or as "" depending on the tool: try both.
     tries = [passphrase] if passphrase else [None, b""]
+    failed: list[tuple[bytes | None, ValueError]] = []
     for attempt in tries:
         try:
             return pkcs12.load_pkcs12(data, attempt)
-        except ValueError:
-            continue
+        except ValueError as err:
+            failed.append((attempt, err))
         except Exception as err:  # unsupported algorithms inside the file
             raise InputError(f"{name} cannot be opened: {err}.") from err
-    # cryptography says "invalid password or data" for both; tell them apart by the structure.
+    # cryptography raises ValueError for a wrong passphrase and for contents it cannot read:
+    # tell them apart by the structure, then by the file's MAC (keyed by the passphrase).
     try:
         pfx = asn1_pkcs12.Pfx.load(data, strict=True)
         pfx["auth_safe"]["content_type"].native  # noqa: B018 - force the parse
     except Exception as err:
         raise InputError(f"{name} is not a PKCS#12 (.p12/.pfx) file.") from err
+    for attempt, failure in failed:
+        right = mac_verifies(pfx, attempt)
+        if right is None:  # no MAC to check: cryptography's words are all there is
+            right = "password" not in str(failure).lower()
+        if right:
+            part = unreadable_part(pfx, attempt) or "a certificate or key"
+            opened = "opens with this passphrase" if attempt else "opens"
+            raise InputError(
+                f"{name} {opened}, but {part} in it cannot be read; smimetui reads RSA, "
+                "EC (P-256/384/521) and Ed25519 certificates and keys.",
+                title="Unreadable PKCS#12 contents",
+            ) from failure
     if not passphrase:
         raise KeyUnlockError(f"{name} is protected by a passphrase; give it to open the file.")
     raise KeyUnlockError(f"The passphrase for {name} is wrong.")

@@ -354,12 +354,21 @@ def _check_attributes(
     # RFC 6211: if present, the algorithm protection attribute must repeat the signer's choice.
     for attr in found.get("cms_algorithm_protection", ()):
         for value in attr["values"]:
-            if value["digest_algorithm"].dump() != info["digest_algorithm"].dump() or (
-                value["signature_algorithm"].dump() != info["signature_algorithm"].dump()
+            if _algorithm(value["digest_algorithm"]) != _algorithm(info["digest_algorithm"]) or (
+                _algorithm(value["signature_algorithm"]) != _algorithm(info["signature_algorithm"])
             ):
                 raise _Failed(
                     "The signature's algorithm protection attribute contradicts its algorithms."
                 )
+
+
+def _algorithm(identifier: core.Asn1Value) -> tuple[str, bytes]:
+    """An AlgorithmIdentifier as (OID, parameters), whatever its tag: the attribute carries
+    signatureAlgorithm as [1] IMPLICIT, so whole encodings never compare equal.  Absent and
+    NULL parameters are one thing (RFC 5754 §2: both forms are accepted for SHA-2)."""
+    params = identifier["parameters"]
+    encoded = b"" if params.native is None else params.dump()
+    return identifier["algorithm"].dotted, encoded
 
 
 def _harvest(found: dict[str, list[cms.CMSAttribute]], facts: _Facts) -> None:

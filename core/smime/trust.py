@@ -31,7 +31,7 @@ from pyhanko_certvalidator.authority import Authority, TrustAnchor
 from pyhanko_certvalidator.registry import SimpleTrustManager, TrustManager
 
 from smimetui.core.errors import CertificateError, TrustStoreError
-from smimetui.core.home import Home
+from smimetui.core.home import Home, private_file
 from smimetui.core.sanitize import clean_line
 from smimetui.core.smime.chainwords import (
     NOT_CHECKED_NOTE,
@@ -173,8 +173,7 @@ class TrustStore:
         target = directory / f"{info.sha256}.pem"
         if not target.exists():
             tmp = target.with_suffix(".tmp")
-            tmp.write_bytes(pem.armor("CERTIFICATE", cert.dump()))
-            tmp.chmod(0o600)
+            private_file(tmp).write_bytes(pem.armor("CERTIFICATE", cert.dump()))
             tmp.replace(target)
         self._invalidate()
         return info

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import email
 import hashlib
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -28,6 +30,19 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 
 MAIL = b"From: Alice <alice@example.org>\nTo: bob@example.org\nBcc: carol@example.org\n"
 MAIL += b"Subject: quarterly numbers\n\nThe numbers are in.\n"
+
+
+def _serials(wire: bytes) -> set[int]:
+    der = email.message_from_bytes(wire).get_payload(decode=True)
+    infos = cms.ContentInfo.load(der)["content"]["recipient_infos"]
+    found = {ri.chosen["rid"].chosen["serial_number"].native for ri in infos if ri.name == "ktri"}
+    for ri in infos:
+        if ri.name == "kari":
+            found |= {
+                k["rid"].chosen["serial_number"].native
+                for k in ri.chosen["recipient_encrypted_keys"]
+            }
+    return found
 
 
 @pytest.fixture
@@ -77,11 +92,19 @@ def test_send_signed_and_encrypted(sending_home, smtp: SmtpServers, fixture_pki,
     files = sending_home
     args = ["send", str(files["in"]), "--sign", "--encrypt", "--passphrase-file", str(files["pw"])]
     assert main(args) == 0, capsys.readouterr().err
-    assert "Sent signed and encrypted" in capsys.readouterr().out
-    mail_from, rcpts, wire = smtp.recorder.received[-1]
+    out = capsys.readouterr().out
+    assert "Sent signed and encrypted" in out
+    assert "carol@example.org got a separately encrypted copy" in out
+    (mail_from, rcpts, wire), (_, bcc_rcpts, bcc_wire) = smtp.recorder.received[-2:]
     assert mail_from == "alice@example.org"
-    assert sorted(rcpts) == ["bob@example.org", "carol@example.org"]
+    assert rcpts == ["bob@example.org"] and bcc_rcpts == ["carol@example.org"]
     assert b"carol@example.org" not in wire.split(b"\r\n\r\n", 1)[0]  # Bcc never written
+    # RFC 5652 §6.2: Bob's copy names no certificate of Carol's; Carol's copy is hers alone
+    assert files["carol"].cert.serial_number not in _serials(wire)
+    assert _serials(bcc_wire) == {
+        files["carol"].cert.serial_number,
+        files["sealing"].cert.serial_number,
+    }
     backend = MaildirBackend(files["maildir"])
     sent = backend.open_folder("Sent")
     assert backend.fetch_raw("Sent", sent.uid_at(0)) == wire

@@ -10,8 +10,9 @@ from smimetui.core.accounts import Account
 from smimetui.core.backends.base import DRAFT, SEEN, FolderIndex
 from smimetui.core.backends.maildir import MaildirBackend
 from smimetui.core.backends.smtp import SmtpSender
-from smimetui.core.errors import BackendError, SendError
+from smimetui.core.errors import BackendError, PartlySentError, SendError
 from smimetui.core.outbox import LocalOutbox, send_and_save
+from smimetui.core.smime.compose import Copy
 
 from .conftest import SmtpServers
 
@@ -103,3 +104,37 @@ class TestLocalOutbox:
         with pytest.raises(SendError, match="no recipients.*kept as a draft"):
             send_and_save(account(), backend, LocalOutbox(backend), RAW, [])
         assert only_message(backend, "Drafts")[0] == WIRE
+
+
+class TestBccCopies:
+    """Encrypted mail with Bcc: each Bcc recipient's own copy goes with its own RCPT TO."""
+
+    COPY = b"From: me@example.org\r\nTo: bob@example.org\r\nSubject: report\r\n\r\ncopy\r\n"
+
+    def test_each_copy_has_its_own_envelope(
+        self, backend: MaildirBackend, smtp: SmtpServers
+    ) -> None:
+        sender = SmtpSender("127.0.0.1", smtp.plain, "none", timeout=5)
+        copy = Copy(self.COPY, ("hidden@example.org",), None)
+        send_and_save(account(), backend, sender, RAW, ["bob@example.org"], bcc_copies=[copy])
+        (_, to_bob, first), (_, to_hidden, second) = smtp.recorder.received
+        assert (to_bob, first) == (["bob@example.org"], WIRE)
+        assert (to_hidden, second) == (["hidden@example.org"], self.COPY)
+        assert only_message(backend, "Sent")[0] == WIRE  # the To/Cc copy, readable by you
+
+    def test_refused_bcc_copy_is_named_and_the_rest_is_kept(
+        self, backend: MaildirBackend, smtp: SmtpServers
+    ) -> None:
+        sender = SmtpSender("127.0.0.1", smtp.plain, "none", timeout=5)
+        copies = [
+            Copy(self.COPY, ("nobody@example.org",), None),
+            Copy(self.COPY, ("hidden@example.org",), None),
+        ]
+        # PartlySentError: the others have it; sending again would send it to them twice
+        with pytest.raises(PartlySentError, match="copy for the Bcc recipient nobody@example.org"):
+            send_and_save(account(), backend, sender, RAW, ["bob@example.org"], bcc_copies=copies)
+        assert [r for _, r, _ in smtp.recorder.received] == [
+            ["bob@example.org"],
+            ["hidden@example.org"],
+        ]
+        assert only_message(backend, "Sent")[0] == WIRE

@@ -70,12 +70,29 @@ class TestContactsLookup:
     def test_only_unusable_exits_2_after_printing_the_findings(
         self, trusted_home: Home, corp: Directory, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        assert main(["contacts", "lookup", "carol@example.org", "--json", "--import"]) == 2
+        assert main(["contacts", "lookup", "carol@example.org", "--import"]) == 2
         captured = capsys.readouterr()
-        (item,) = json.loads(captured.out)
-        assert item["usable"] is False and "expired" in item["problems"][0]
+        assert "NOT usable" in captured.out and "expired" in captured.out
         assert "only expired or untrusted certificates" in captured.err
         assert Contacts(trusted_home).address("carol@example.org") is None
+
+    @pytest.mark.parametrize("address", ["carol@example.org", "rogue@example.org"])
+    def test_json_lists_unusable_ones_and_exits_0(
+        self,
+        trusted_home: Home,
+        corp: Directory,
+        capsys: pytest.CaptureFixture[str],
+        address: str,
+    ) -> None:
+        # The JSON contract (README): with --json the findings are the answer, usable false
+        # with the problems in words, exit 0; nothing is imported.
+        assert main(["contacts", "lookup", address, "--json", "--import"]) == 0
+        captured = capsys.readouterr()
+        (item,) = json.loads(captured.out)
+        assert set(item) == JSON_KEYS and item["email"] == address
+        assert item["usable"] is False and item["problems"]
+        assert captured.err == ""
+        assert Contacts(trusted_home).address(address) is None
 
     def test_human_output_names_problems(
         self, trusted_home: Home, corp: Directory, capsys: pytest.CaptureFixture[str]
@@ -140,8 +157,9 @@ class TestIdPublish:
         )
         assert main(["id", "publish", "pub@example.org"]) == 0
         assert f"in {ldap_world.people['pub'].dn} on corp" in capsys.readouterr().out
-        assert main(["contacts", "lookup", "pub@example.org", "--json"]) == 2  # no intermediate
+        assert main(["contacts", "lookup", "pub@example.org", "--json"]) == 0
         (item,) = json.loads(capsys.readouterr().out)
+        assert item["usable"] is False  # no intermediate to build the chain
         der = ldap_world.pub.cert.public_bytes(Encoding.DER)
         from hashlib import sha256
 

@@ -400,6 +400,35 @@ class TestAttributes:
         ).signers
         assert not outcome.valid and "content type differs" in outcome.problems[0]
 
+    @staticmethod
+    def _protection(signature_algorithm: str) -> Callable[[list[cms.CMSAttribute]], list]:  # type: ignore[type-arg]
+        """RFC 6211 CMSAlgorithmProtection: the digest algorithm and a [1] IMPLICIT signature
+        algorithm, as Bouncy Castle adds it to every signature."""
+
+        def add(attrs: list[cms.CMSAttribute]) -> list[cms.CMSAttribute]:
+            value = cms.CMSAlgorithmProtection(
+                {
+                    "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+                    "signature_algorithm": algos.SignedDigestAlgorithm(
+                        {"algorithm": signature_algorithm}
+                    ),
+                }
+            )
+            protection = {"type": "cms_algorithm_protection", "values": [value]}
+            return [*attrs, cms.CMSAttribute(protection)]
+
+        return add
+
+    def test_algorithm_protection_that_agrees(self, fixture_pki: FixturePKI) -> None:
+        der = build_signed_data(fixture_pki.alice, mutate_attrs=self._protection("rsassa_pkcs1v15"))
+        (outcome,) = verify_signed_data(der, CONTENT).signers
+        assert outcome.valid, outcome.problems
+
+    def test_algorithm_protection_that_contradicts(self, fixture_pki: FixturePKI) -> None:
+        der = build_signed_data(fixture_pki.alice, mutate_attrs=self._protection("rsassa_pss"))
+        (outcome,) = verify_signed_data(der, CONTENT).signers
+        assert not outcome.valid and "algorithm protection" in outcome.problems[0]
+
     def test_duplicate_message_digest(self, fixture_pki: FixturePKI) -> None:
         def dup(attrs: list[cms.CMSAttribute]) -> list[cms.CMSAttribute]:
             bogus = cms.CMSAttribute({"type": "message_digest", "values": [b"\x00" * 32]})

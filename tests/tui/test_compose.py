@@ -101,6 +101,30 @@ class TestCompose:
             assert isinstance(app.screen, ComposeScreen)  # nothing lost: still composing
         assert _outbox(demo_home) == []
 
+    async def test_bcc_with_encryption_is_said_and_sent_separately(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            screen = app.screen
+            screen.query_one("#compose-to").value = "alice@example.org"  # type: ignore[attr-defined]
+            screen.query_one("#compose-bcc").value = "bob@example.org"  # type: ignore[attr-defined]
+            screen.query_one("#compose-body").load_text("Hi.\n")  # type: ignore[attr-defined]
+            await settle(pilot)
+            assert "separately encrypted" not in widget_text(app, "#compose-security")
+            await pilot.press("ctrl+t")
+            assert "separately encrypted copy" in widget_text(app, "#compose-security")
+            await pilot.press("ctrl+g")
+            await _answer_passphrase(pilot)
+            await settle(pilot)
+            assert isinstance(app.screen, MailboxScreen)
+        envelopes = sorted(m.split(b"\r\n")[1] for m in _outbox(demo_home))
+        assert envelopes == [
+            b"X-Smimetui-Envelope-To: alice@example.org",
+            b"X-Smimetui-Envelope-To: bob@example.org",
+        ]
+
 
 class TestReply:
     async def test_reply_to_encrypted_starts_encrypted_and_quotes_displayed(

@@ -189,6 +189,50 @@ class TestEncrypt:
         assert "Meet at noon." in report["text"]
 
 
+class TestEncryptBcc:
+    """RFC 5322 §3.6.3: Bcc recipients stay hidden; the To/Cc ciphertext must not name them."""
+
+    def _draft(self, setup) -> None:  # type: ignore[no-untyped-def]
+        Path(setup["draft"]).write_bytes(
+            DRAFT.replace(b"Cc: frank@example.org\n", b"").replace(
+                b"Bcc: alice@example.org", b"Bcc: frank@example.org"
+            )
+        )
+
+    def test_bcc_copy_written_beside_the_output(self, setup, pki_dir, capsys) -> None:  # type: ignore[no-untyped-def]
+        _contacts(pki_dir)
+        self._draft(setup)
+        args = ["encrypt", setup["draft"], "-o", setup["out"], "--passphrase-file", setup["pass"]]
+        assert main(args) == 0
+        err = capsys.readouterr().err
+        copy = setup["tmp"] / "out.bcc1.eml"
+        assert "copy for frank@example.org is encrypted separately" in err and str(copy) in err
+
+        def decrypt(path: Path | str, who: str) -> int:
+            proc = openssl(
+                "cms",
+                "-decrypt",
+                "-in",
+                path,
+                "-recip",
+                pki_dir[who],
+                "-inkey",
+                pki_dir[f"{who}.key"],
+            )
+            return proc.returncode
+
+        assert decrypt(setup["out"], "bob") == 0 and decrypt(setup["out"], "frank_p384") != 0
+        assert decrypt(copy, "frank_p384") == 0 and decrypt(copy, "bob") != 0
+
+    def test_bcc_needs_an_output_file(self, setup, pki_dir, capsys) -> None:  # type: ignore[no-untyped-def]
+        _contacts(pki_dir)
+        self._draft(setup)
+        capsys.readouterr()
+        assert main(["encrypt", setup["draft"], "--passphrase-file", setup["pass"]]) == 2
+        captured = capsys.readouterr()
+        assert "give -o OUT.eml" in captured.err and captured.out == ""
+
+
 class TestContacts:
     def test_import_pem_list_show_remove(self, home, pki_dir, capsys) -> None:  # type: ignore[no-untyped-def]
         _contacts(pki_dir)

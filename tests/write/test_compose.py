@@ -7,8 +7,9 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from asn1crypto import cms
 
-from smimetui.core.errors import MimeError
+from smimetui.core.errors import MimeError, RecipientCertificateError
 from smimetui.core.smime.compose import ComposeOptions, compose, parse_draft
 from smimetui.core.smime.encrypt import Recipient
 from smimetui.core.smime.envelope import decrypt_envelope
@@ -47,6 +48,8 @@ def _recipients(fixture_pki, caps=None) -> list[Recipient]:  # type: ignore[no-u
     return [
         Recipient("bob@example.org", fixture_pki.bob.cert, caps),
         Recipient("frank@example.org", fixture_pki.frank_p384.cert, caps),
+        # DRAFT's Bcc recipient (a certificate of its own, whatever its dates)
+        Recipient("hidden@example.org", fixture_pki.carol_expired.cert, caps),
         Recipient("yourself", fixture_pki.alice.cert, is_self=True),
     ]
 
@@ -212,6 +215,86 @@ class TestEncrypted:
         )
         inner = _headers(_decrypt_smime(tmp_path, pki_dir, out.data, "alice"))
         assert inner.get_param("hp") is None and inner["Subject"] is None
+
+
+def _named_serials(data: bytes) -> set[int]:
+    """The serial numbers a pkcs7-mime message's RecipientInfos name (RFC 5652 §6.2)."""
+    der = email.message_from_bytes(data).get_payload(decode=True)
+    info = cms.ContentInfo.load(der)
+    serials = set()
+    for ri in info["content"]["recipient_infos"]:
+        if ri.name == "ktri":
+            serials.add(ri.chosen["rid"].chosen["serial_number"].native)
+        else:  # kari: one recipientEncryptedKey per recipient
+            for rek in ri.chosen["recipient_encrypted_keys"]:
+                serials.add(rek["rid"].chosen["serial_number"].native)
+    return serials
+
+
+BCC_DRAFT = (
+    b"From: alice@example.org\r\nTo: bob@example.org\r\nBcc: Frank <frank@example.org>, "
+    b"alice@example.org\r\nSubject: plans\r\n\r\nThe plans.\r\n"
+)
+
+
+class TestBccEncrypted:
+    """RFC 5322 §3.6.3: Bcc recipients are not disclosed to the others.  A ciphertext's
+    RecipientInfos name each recipient's certificate (RFC 5652 §6.2), so each Bcc recipient
+    needs a ciphertext of their own."""
+
+    def _out(self, fixture_pki, **kw):  # type: ignore[no-untyped-def]
+        recipients = [
+            Recipient("bob@example.org", fixture_pki.bob.cert),
+            Recipient("frank@example.org", fixture_pki.frank_p384.cert),
+            Recipient("yourself", fixture_pki.alice.cert, is_self=True),
+        ]
+        options = ComposeOptions(encrypt=True, **kw)
+        return compose(
+            BCC_DRAFT, signer=_alice(fixture_pki), recipients=recipients, options=options
+        )
+
+    def test_to_cc_copy_names_only_them_and_you(self, fixture_pki, pki_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        out = self._out(fixture_pki)
+        serials = {fixture_pki.bob.cert.serial_number, fixture_pki.alice.cert.serial_number}
+        assert _named_serials(out.data) == serials
+        assert out.envelope_to == ("bob@example.org", "alice@example.org")  # you in Bcc: no copy
+        src = tmp_path / "main.eml"
+        src.write_bytes(out.data)
+        args = ("cms", "-decrypt", "-in", src, "-recip", pki_dir["frank_p384"])
+        refused = openssl(*args, "-inkey", pki_dir["frank_p384.key"])
+        assert refused.returncode != 0
+        assert b"frank" not in _decrypt_smime(tmp_path, pki_dir, out.data, "bob").lower()
+
+    def test_each_bcc_recipient_gets_an_own_copy(self, fixture_pki, pki_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        out = self._out(fixture_pki)
+        (copy,) = out.bcc_copies
+        assert copy.envelope_to == ("frank@example.org",)
+        serials = {fixture_pki.frank_p384.cert.serial_number, fixture_pki.alice.cert.serial_number}
+        assert _named_serials(copy.data) == serials
+        assert b"frank@" not in copy.data.split(b"\r\n\r\n")[0].lower()  # no Bcc header
+        signed = _decrypt_smime(tmp_path, pki_dir, copy.data, "frank_p384")
+        inner = _headers(_verify_smime(tmp_path, pki_dir, signed))
+        assert inner["Bcc"] is None and inner["Subject"] == "plans"
+        assert out.recipients == ("bob@example.org", "alice@example.org", "frank@example.org")
+
+    def test_signed_only_mail_is_one_copy(self, fixture_pki) -> None:  # type: ignore[no-untyped-def]
+        out = compose(BCC_DRAFT, signer=_alice(fixture_pki))
+        assert out.bcc_copies == ()
+        assert "frank@example.org" in out.envelope_to
+        assert b"frank@" not in out.data
+
+    def test_bcc_without_certificate_is_refused(self, fixture_pki) -> None:  # type: ignore[no-untyped-def]
+        recipients = [
+            Recipient("bob@example.org", fixture_pki.bob.cert),
+            Recipient("yourself", fixture_pki.alice.cert, is_self=True),
+        ]
+        with pytest.raises(RecipientCertificateError, match="frank@example.org"):
+            compose(
+                BCC_DRAFT,
+                signer=_alice(fixture_pki),
+                recipients=recipients,
+                options=ComposeOptions(encrypt=True),
+            )
 
 
 class TestDraftErrors:

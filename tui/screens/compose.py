@@ -159,7 +159,12 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
         sign = "✓ Signed" if self.mail.sign else "✗ Not signed"
         enc = "✓ Encrypted" if self.mail.encrypt else "✗ Not encrypted"
         line = self.query_one("#compose-security", Static)
-        line.update(Content(f"{sign} (ctrl+s)   {enc} (ctrl+t)   Send: ctrl+g"))
+        text = f"{sign} (ctrl+s)   {enc} (ctrl+t)   Send: ctrl+g"
+        if self.mail.encrypt and self.query_one("#compose-bcc", Input).value.strip():
+            text += (
+                "\nBcc: each Bcc recipient gets a separately encrypted copy (To/Cc cannot see them)"
+            )
+        line.update(Content(text))
         line.set_class(self.mail.sign, "-signed")
         names = ", ".join(a.filename for a in self.mail.attachments)
         attach = self.query_one("#compose-attachments", Static)
@@ -187,6 +192,8 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
         self.mark_dirty()
         if isinstance(event, Input.Changed) and event.input.id in _RECIPIENT_FIELDS:
             self._schedule_check()
+        if isinstance(event, Input.Changed) and event.input.id == "compose-bcc":
+            self._show_state()
 
     # -- workers -----------------------------------------------------------------------------
     @work(

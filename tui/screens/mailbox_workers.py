@@ -132,10 +132,8 @@ class MailboxWorkers(Screen[None]):
     def save_attachments(self, attachments: tuple[Attachment, ...]) -> None:
         from smimetui.tui.attachments import save_all
 
-        saved = save_all(attachments)
-        self.post_message(
-            m.CertificateImported(f"Saved {len(saved)} attachment(s) to {saved[0].parent}")
-        )
+        saved = save_all(attachments)  # one that fails: an error naming it, the rest saved
+        self.post_message(m.CertificateImported(saved.summary))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="message", description="draft")
     def open_draft(self, folder: str, uid: int) -> None:
