@@ -37,8 +37,10 @@ from smimetui.core.backends.imap_sync import FolderSync, MailboxInfo, SyncStats,
 from smimetui.core.errors import (
     AuthenticationError,
     BackendError,
+    CacheDamagedError,
     ConnectionLostError,
     FolderNotFoundError,
+    FolderResetError,
     MessageNotFoundError,
     TlsError,
 )
@@ -76,6 +78,10 @@ BACKOFF_START, BACKOFF_CAP = 0.5, 60.0
 # An interactive call makes 3 attempts over 1.5 s at most before it gives up with a sentence;
 # the background reconnect_forever() keeps doubling up to BACKOFF_CAP.
 RETRY_DELAYS = (0.5, 1.0)
+
+
+class _StaleUids(Exception):
+    """The folder's UIDVALIDITY is not the one a change's UIDs were taken from."""
 
 
 def _role(flags: Iterable[bytes], name: str) -> FolderRole | None:
@@ -132,6 +138,9 @@ class ImapBackend:
         self.last_sync: SyncStats | None = None
         self.last_refresh_seconds = 0.0  # the last sync's NOOP or SELECT (diagnostics)
         self.last_exists_at = 0.0  # perf_counter() when IDLE last read an EXISTS (diagnostics)
+        # Sentences for the user about things done on their behalf (a dropped flag change, a
+        # cache moved aside): not errors, the command went on.  See take_notices().
+        self.notices: list[str] = []
 
     # -- connection -------------------------------------------------------------------------------
     @property
@@ -252,6 +261,13 @@ class ImapBackend:
                         time.sleep(wait)
                 except (ImapCommandError, imaplib.IMAP4.error) as exc:
                     raise self._refused(what, exc) from exc
+                except (_StaleUids, FolderNotFoundError, MessageNotFoundError):
+                    raise  # the stream is in step: the connection stays
+                except BaseException:
+                    # A failure in the middle of a response (a cache write that failed, a bad
+                    # answer, an interrupt) leaves the rest of it unread: never reuse the stream.
+                    self._drop()
+                    raise
 
     def reconnect_forever(
         self, stop: threading.Event, on_retry: Callable[[float], None] | None = None
@@ -516,7 +532,12 @@ class ImapBackend:
                 self._save_snapshot(index)
             return stats
 
-        stats = self._call(f"synchronising {clean_line(folder)}", run)
+        what = f"synchronising {clean_line(folder)}"
+        try:
+            stats = self._call(what, run)
+        except CacheDamagedError:  # moved aside and started afresh: fill the new one
+            self._indexes.clear()
+            stats = self._call(what, run)
         self.last_sync = stats
         return stats
 
@@ -546,29 +567,50 @@ class ImapBackend:
         return int(self._call("opening the folder", lambda c: self._select(c, folder).uidvalidity))
 
     def fetch_raw(self, folder: str, uid: int) -> bytes:
-        path = self._message_path(folder, self._uidvalidity(folder), uid)
-        if path is not None and path.exists():
-            return path.read_bytes()
+        """The message's bytes: from the body cache when it holds this UID under the UIDVALIDITY
+        of the folder as selected now (a UID of an older UIDVALIDITY names another message),
+        else from the server.  Offline, a body cached under the cache's UIDVALIDITY is used."""
 
-        def run(client: imapclient.IMAPClient) -> bytes | None:
+        def run(client: imapclient.IMAPClient) -> tuple[bytes | None, Path | None]:
             self._selected_on(client, folder)
+            path = self._message_path(folder, self._selected_uidvalidity, uid)
+            if path is not None and path.exists():
+                return path.read_bytes(), None
             data = client.fetch([uid], [b"BODY.PEEK[]"])
             body = data.get(uid, {}).get(b"BODY[]")
-            return body if isinstance(body, bytes) else None
+            return (body if isinstance(body, bytes) else None), path
 
-        raw = self._call("fetching a message", run)
+        try:
+            raw, path = self._call("fetching a message", run)
+        except ConnectionLostError:
+            state = self.cache.folder_state(self.account, folder)
+            cached = self._message_path(folder, state.uidvalidity, uid) if state else None
+            if cached is None or not cached.exists():
+                raise
+            return cached.read_bytes()
         if raw is None:
             raise MessageNotFoundError(
                 f"Message {uid} is no longer in {clean_line(folder)}; it was probably moved or "
                 "deleted elsewhere. Refresh the folder."
             )
         if path is not None:
+            self._keep_body(path, raw)
+        return raw
+
+    @staticmethod
+    def _keep_body(path: Path, raw: bytes) -> None:
+        """Store a fetched body in the cache; a full disk only means it is not cached."""
+        tmp = None
+        try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
             with os.fdopen(fd, "wb") as f:
                 f.write(raw)
             os.replace(tmp, path)
-        return raw
+        except OSError:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
     def set_flags(
         self, folder: str, uids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
@@ -586,11 +628,18 @@ class ImapBackend:
         try:
             self._call(
                 "changing flags",
-                lambda c: self._store(c, folder, uid_list, add_t, remove_t),
+                lambda c: self._store(c, folder, uid_list, add_t, remove_t, uidvalidity),
             )
         except ConnectionLostError as exc:
             raise ConnectionLostError(
                 f"{exc.message} The flag change is kept and will be sent after reconnecting."
+            ) from exc
+        except _StaleUids as exc:
+            self.cache.done_pending(change)
+            raise FolderResetError(
+                f"The flag change was not sent: {clean_line(folder)} was recreated on "
+                f"{self.host} (its UIDVALIDITY changed), so those message numbers now name other "
+                "messages; refresh the folder and try again."
             ) from exc
         self.cache.done_pending(change)
 
@@ -622,26 +671,47 @@ class ImapBackend:
         uids: list[int],
         add: tuple[str, ...],
         remove: tuple[str, ...],
+        uidvalidity: int,
     ) -> None:
+        """STORE the change, but only on the UIDVALIDITY the UIDs were taken from."""
         self._selected_on(client, folder)
+        if self._selected_uidvalidity != uidvalidity:
+            raise _StaleUids(folder)
         if add:
             client.add_flags(uid_set(uids), list(add), silent=True)
         if remove:
             client.remove_flags(uid_set(uids), list(remove), silent=True)
 
     def _replay_pending(self) -> None:
-        """Send journalled flag changes (called right after a (re)connect, lock held)."""
+        """Send journalled flag changes (called right after a (re)connect, lock held).  A change
+        made under another UIDVALIDITY than the folder's now is dropped, and said so: its UIDs
+        name other messages now."""
         assert self._client is not None
         for change in self.cache.pending(self.account):
-            state = self.cache.folder_state(self.account, change.folder)
-            if state is not None and state.uidvalidity != change.uidvalidity:
-                self.cache.done_pending(change.id)  # those UIDs name other messages now
-                continue
-            with contextlib.suppress(FolderNotFoundError):
+            try:
                 self._store(
-                    self._client, change.folder, list(change.uids), change.add, change.remove
+                    self._client,
+                    change.folder,
+                    list(change.uids),
+                    change.add,
+                    change.remove,
+                    change.uidvalidity,
+                )
+            except FolderNotFoundError:
+                pass
+            except _StaleUids:
+                self.notices.append(
+                    f"A flag change made offline in {clean_line(change.folder)} was not sent: "
+                    f"the folder was recreated on {self.host} (its UIDVALIDITY changed), so "
+                    "its message numbers now name other messages."
                 )
             self.cache.done_pending(change.id)
+
+    def take_notices(self) -> list[str]:
+        """Sentences about what was done on the user's behalf since the last call."""
+        notices = [*self.cache.take_notices(), *self.notices]
+        self.notices.clear()
+        return notices
 
     def pending_changes(self) -> int:
         return len(self.cache.pending(self.account))

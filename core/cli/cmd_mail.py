@@ -83,7 +83,11 @@ def opened(args: argparse.Namespace, ctx: Context) -> Iterator[tuple[Account, Ma
     try:
         yield account, backend
     finally:
+        take_notices = getattr(backend, "take_notices", None)  # IMAP: a cache moved aside, ...
+        notices: list[str] = take_notices() if take_notices is not None else []
         backend.close()
+        for notice in notices:
+            print(f"smimetui: {' '.join(notice.split())}", file=sys.stderr)
 
 
 _FLAG_LETTERS = ((FLAGGED, "F"), (ANSWERED, "A"), (DRAFT, "D"))
