@@ -240,8 +240,7 @@ class HeaderCache:
             self._db = self._open()
             self._restore_journal(self._db, journal)
             self._tx = False
-            self.notices.append(notice)
-            return guard.damaged_error(notice)
+            return guard.damaged_error(notice)  # the notice is in its sentence, said once
         if not self._tx and self._db.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")

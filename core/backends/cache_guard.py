@@ -90,7 +90,7 @@ def damaged_notice(path: str, aside: Path, exc: sqlite3.Error, journal_lost: boo
 
 
 def damaged_error(notice: str) -> CacheDamagedError:
-    return CacheDamagedError(f"{notice} Run the command again.")
+    return CacheDamagedError(f"{notice} Run the command again.", details=notice)
 
 
 def pause(deadline: float) -> bool:

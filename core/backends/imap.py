@@ -112,6 +112,7 @@ class ImapBackend:
         message_cache_dir: Path | None = None,
         use_extensions: bool = True,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        own_cache: bool = False,
     ) -> None:
         self.account = account
         self.host = host
@@ -119,7 +120,7 @@ class ImapBackend:
         self.security = security
         self.username = username
         self._password = password
-        self._own_cache = cache is None
+        self._own_cache = cache is None or own_cache  # close() closes it
         self.cache = cache if cache is not None else HeaderCache()
         self.ca_file = ca_file
         self.timeout = timeout
@@ -535,9 +536,10 @@ class ImapBackend:
         what = f"synchronising {clean_line(folder)}"
         try:
             stats = self._call(what, run)
-        except CacheDamagedError:  # moved aside and started afresh: fill the new one
+        except CacheDamagedError as exc:  # moved aside and started afresh: fill the new one
             self._indexes.clear()
             stats = self._call(what, run)
+            self.notices.append(exc.details)
         self.last_sync = stats
         return stats
 
