@@ -11,6 +11,7 @@ reconnect, so nothing the user did is lost.
 from __future__ import annotations
 
 import contextlib
+import functools
 import imaplib
 import os
 import re
@@ -32,8 +33,15 @@ from smimetui.core.backends.base import DELETED, Folder, FolderIndex, FolderRole
 from smimetui.core.backends.cache import HeaderCache
 from smimetui.core.backends.cached_index import CachedIndex
 from smimetui.core.backends.imap_envelope import parse_items
-from smimetui.core.backends.imap_fetch import ImapCommandError, RawConnection, flag_bits, uid_set
+from smimetui.core.backends.imap_fetch import (
+    ImapCommandError,
+    RawConnection,
+    ResponseLimitError,
+    flag_bits,
+    uid_set,
+)
 from smimetui.core.backends.imap_sync import FolderSync, MailboxInfo, SyncStats, fetch_rows
+from smimetui.core.backends.imap_watchdog import COMMAND_TIMEOUT, Watchdog, cut_socket
 from smimetui.core.errors import (
     AuthenticationError,
     BackendError,
@@ -42,6 +50,7 @@ from smimetui.core.errors import (
     FolderNotFoundError,
     FolderResetError,
     MessageNotFoundError,
+    ServerResponseError,
     TlsError,
 )
 from smimetui.core.sanitize import clean_line
@@ -113,6 +122,7 @@ class ImapBackend:
         use_extensions: bool = True,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         own_cache: bool = False,
+        command_timeout: float = COMMAND_TIMEOUT,
     ) -> None:
         self.account = account
         self.host = host
@@ -127,6 +137,7 @@ class ImapBackend:
         self.message_cache_dir = message_cache_dir
         self.use_extensions = use_extensions
         self.retry_delays = retry_delays  # waits between attempts of one call: its bounded cost
+        self.command_timeout = command_timeout  # one command's deadline (see imap_watchdog)
         self._lock = threading.RLock()
         self._client: imapclient.IMAPClient | None = None
         self._raw: RawConnection | None = None
@@ -163,6 +174,9 @@ class ImapBackend:
             )
             if self.security == "starttls":
                 client.starttls(self._ssl_context())
+                # What came before TLS was open to anyone on the path: a "* LIST" or a
+                # "* CAPABILITY" injected in clear must not be taken as the server's word.
+                client._imap.untagged_responses.clear()
         except ssl.SSLCertVerificationError as exc:
             raise TlsError(
                 f"The certificate of {self.where} could not be verified ({exc.verify_message}); "
@@ -173,14 +187,19 @@ class ImapBackend:
                 f"A secure connection to {self.where} could not be set up ({exc.reason}); "
                 "check the port and the security setting (tls/starttls).",
             ) from exc
-        except imapclient.exceptions.IMAPClientError as exc:
+        except imapclient.exceptions.CapabilityError as exc:
             raise TlsError(
                 f"{self.where} does not offer STARTTLS; use security 'tls' on the IMAPS port."
             ) from exc
-        except _LOST as exc:
+        except _LOST as exc:  # before IMAP4.error: abort (connection gone) is its subclass
             raise ConnectionLostError(
-                f"Could not connect to {self.where} ({exc}); check the server name and port, "
-                "or try again when the network is back."
+                f"Could not connect to {self.where} ({clean_line(str(exc), 200)}); check the "
+                "server name and port, or try again when the network is back."
+            ) from exc
+        except imapclient.exceptions.IMAPClientError as exc:
+            raise TlsError(
+                f"{self.where} refused STARTTLS ({clean_line(str(exc), 200)}); use security "
+                "'tls' on the IMAPS port."
             ) from exc
         try:
             client.login(self.username, self._password())
@@ -231,12 +250,20 @@ class ImapBackend:
         with contextlib.suppress(Exception):  # the socket is being thrown away anyway
             client.shutdown()
 
-    def _call(self, what: str, fn: Callable[[imapclient.IMAPClient], T], retry: bool = True) -> T:
+    def _call(
+        self,
+        what: str,
+        fn: Callable[[imapclient.IMAPClient], T],
+        retry: bool = True,
+        deadline: float | None = None,
+    ) -> T:
         """Run ``fn`` on the connection, reconnecting with backoff (``retry_delays``).
 
         Connecting is always retried (nothing was sent yet); the command itself only when
         ``retry`` says it is idempotent.  A connection found dead is retried at once: it was
-        probably idle too long, and the server is likely fine."""
+        probably idle too long, and the server is likely fine.  Each command must end within
+        ``deadline`` (``command_timeout``) and keep under the response size limit, else the
+        connection is closed and that is the error (a server that misbehaves so is not retried)."""
         with self._lock:
             waits = list(self.retry_delays)
             while True:
@@ -248,10 +275,20 @@ class ImapBackend:
                         raise
                     time.sleep(waits.pop(0))
                     continue
+                cut = functools.partial(cut_socket, client.socket())
+                dog = Watchdog(deadline or self.command_timeout, cut)
                 try:
-                    return fn(client)
+                    with dog:
+                        if self._raw is not None:
+                            self._raw.on_command_done = dog.extend
+                        return fn(client)
                 except _LOST as exc:
                     self._drop()
+                    if dog.fired:
+                        raise ServerResponseError(
+                            f"{self.host} did not finish its answer while {what} within "
+                            f"{dog.seconds:g} s (it kept sending); the connection was closed."
+                        ) from exc
                     if not retry or not waits:
                         raise ConnectionLostError(
                             f"The connection to {self.where} was lost while {what}; "
@@ -262,6 +299,11 @@ class ImapBackend:
                         time.sleep(wait)
                 except (ImapCommandError, imaplib.IMAP4.error) as exc:
                     raise self._refused(what, exc) from exc
+                except ResponseLimitError as exc:
+                    self._drop()
+                    raise ServerResponseError(
+                        f"{self.host} sent {exc} while {what}; the connection was closed."
+                    ) from exc
                 except (_StaleUids, FolderNotFoundError, MessageNotFoundError):
                     raise  # the stream is in step: the connection stays
                 except BaseException:
@@ -583,7 +625,9 @@ class ImapBackend:
             return (body if isinstance(body, bytes) else None), path
 
         try:
-            raw, path = self._call("fetching a message", run)
+            raw, path = self._call(  # a whole message: allow for a large one on a slow link
+                "fetching a message", run, deadline=self.command_timeout * 10
+            )
         except ConnectionLostError:
             state = self.cache.folder_state(self.account, folder)
             cached = self._message_path(folder, state.uidvalidity, uid) if state else None
@@ -873,7 +917,7 @@ class ImapBackend:
             if index is None or index.folder_id != state.id:
                 return
             start = max(state.uidnext, 1)
-            rows = fetch_rows(raw, b"%d:*" % start, start, lambda _: None)
+            rows = fetch_rows(raw, b"%d:*" % start, start, lambda _: None, folder=folder)
             if not rows:
                 return
             self.cache.put_rows(state.id, rows)
