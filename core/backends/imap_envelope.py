@@ -39,10 +39,11 @@ def summary_items_complete(raw: bytes) -> bool:
     items, pos, depth = _parse(raw)
     if depth or raw[pos:].strip() or len(items) % 2:
         return False
-    keys = items[::2]
-    if not all(isinstance(k, bytes) for k in keys):
-        return False
-    found = {bytes(k).upper(): v for k, v in zip(keys, items[1::2], strict=True) if k}
+    found: dict[bytes, Item] = {}
+    for k, v in zip(items[::2], items[1::2], strict=True):
+        if not isinstance(k, bytes):
+            return False
+        found[k.upper()] = v
     env = found.get(b"ENVELOPE")
     if b"ENVELOPE" in found and (not isinstance(env, list) or len(env) != 10):
         return False
