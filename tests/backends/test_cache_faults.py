@@ -288,3 +288,20 @@ class TestDiskFull:
         finally:
             if mounted:
                 subprocess.run(["umount", "-l", str(disk)], check=False)
+
+    def test_body_cache_on_a_full_disk(self, mail_user: MailUser, tmp_path: Path) -> None:
+        seed(mail_user, 1)
+        disk = tmp_path / "disk"
+        if not _mount_tmpfs(disk, "1m"):
+            pytest.skip("needs root to mount a small tmpfs (no SQLite equivalent for files)")
+        try:
+            _fill_disk(disk, 0)
+            backend = mail_user.backend(message_cache_dir=disk / "messages")
+            try:
+                raw = backend.fetch_raw("INBOX", 1)  # shown, just not cached
+                assert raw.startswith(b"From:")
+                assert not list(disk.rglob("*.part"))
+            finally:
+                backend.close()
+        finally:
+            subprocess.run(["umount", "-l", str(disk)], check=False)
