@@ -163,7 +163,10 @@ class ImapBackend:
         return ssl.create_default_context(cafile=self.ca_file)
 
     def _open(self) -> imapclient.IMAPClient:
-        """A new logged-in connection (used for the main one and for IDLE)."""
+        """A new logged-in connection (used for the main one and for IDLE).  STARTTLS and LOGIN
+        run under the command deadline; the password lookup (maybe a prompt) does not."""
+        client: imapclient.IMAPClient | None = None
+        dog = Watchdog(self.command_timeout, lambda: cut_socket(client and client.socket()))
         try:
             client = imapclient.IMAPClient(
                 self.host,
@@ -173,7 +176,8 @@ class ImapBackend:
                 timeout=self.timeout,
             )
             if self.security == "starttls":
-                client.starttls(self._ssl_context())
+                with dog:
+                    client.starttls(self._ssl_context())
                 # What came before TLS was open to anyone on the path: a "* LIST" or a
                 # "* CAPABILITY" injected in clear must not be taken as the server's word.
                 client._imap.untagged_responses.clear()
@@ -183,6 +187,8 @@ class ImapBackend:
                 "if the server uses a private CA, set the account's CA file.",
             ) from exc
         except ssl.SSLError as exc:
+            if dog.fired:
+                raise self._endless("setting up TLS", dog) from exc
             raise TlsError(
                 f"A secure connection to {self.where} could not be set up ({exc.reason}); "
                 "check the port and the security setting (tls/starttls).",
@@ -192,6 +198,8 @@ class ImapBackend:
                 f"{self.where} does not offer STARTTLS; use security 'tls' on the IMAPS port."
             ) from exc
         except _LOST as exc:  # before IMAP4.error: abort (connection gone) is its subclass
+            if dog.fired:
+                raise self._endless("setting up TLS", dog) from exc
             raise ConnectionLostError(
                 f"Could not connect to {self.where} ({clean_line(str(exc), 200)}); check the "
                 "server name and port, or try again when the network is back."
@@ -201,8 +209,15 @@ class ImapBackend:
                 f"{self.where} refused STARTTLS ({clean_line(str(exc), 200)}); use security "
                 "'tls' on the IMAPS port."
             ) from exc
+        password = self._password()
         try:
-            client.login(self.username, self._password())
+            with dog:
+                try:
+                    client.login(self.username, password)
+                except LoginError as exc:  # imapclient wraps every error, a lost line too
+                    if isinstance(exc.__context__, _LOST):
+                        raise exc.__context__ from None
+                    raise
         except LoginError as exc:
             self._quietly_close(client)
             raise AuthenticationError(
@@ -210,10 +225,18 @@ class ImapBackend:
                 "user name or password."
             ) from exc
         except _LOST as exc:
+            if dog.fired:
+                raise self._endless("logging in", dog) from exc
             raise ConnectionLostError(
                 f"{self.where} closed the connection during login; try again later."
             ) from exc
         return client
+
+    def _endless(self, what: str, dog: Watchdog) -> ServerResponseError:
+        return ServerResponseError(
+            f"{self.host} did not finish its answer while {what} within {dog.seconds:g} s "
+            "(it kept sending); the connection was closed."
+        )
 
     def _ensure(self) -> imapclient.IMAPClient:
         """The main connection, reconnecting (and replaying pending flag changes) if needed."""
@@ -285,10 +308,7 @@ class ImapBackend:
                 except _LOST as exc:
                     self._drop()
                     if dog.fired:
-                        raise ServerResponseError(
-                            f"{self.host} did not finish its answer while {what} within "
-                            f"{dog.seconds:g} s (it kept sending); the connection was closed."
-                        ) from exc
+                        raise self._endless(what, dog) from exc
                     if not retry or not waits:
                         raise ConnectionLostError(
                             f"The connection to {self.where} was lost while {what}; "

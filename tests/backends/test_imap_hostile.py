@@ -147,6 +147,15 @@ class TestServerDies:
         proxy.refuse = False
         assert backend.list_folders()  # and it comes back
 
+    def test_killed_during_login_is_not_a_wrong_password(
+        self, mail_user: MailUser, proxy: FaultProxy
+    ) -> None:
+        proxy.fault = lambda: OnCommand(b"LOGIN", cut_after(0))
+        backend = through(mail_user, proxy, retry_delays=(0.05,))
+        with pytest.raises(ConnectionLostError, match="during login"):
+            backend.list_folders()
+        assert proxy.accepted == 2  # retried
+
     def test_killed_mid_sync(self, mail_user: MailUser, proxy: FaultProxy) -> None:
         eight_bit(mail_user, 20)
 
@@ -200,7 +209,7 @@ class TestHostile:
         assert "over the limit" in str(err.value) and str(err.value).endswith(".")
         backend.close()
 
-    @pytest.mark.parametrize("command", [b"FETCH", b"LIST"])
+    @pytest.mark.parametrize("command", [b"FETCH", b"LIST", b"LOGIN"])
     def test_untagged_responses_for_ever_end_at_the_deadline(
         self, command: bytes, mail_user: MailUser, proxy: FaultProxy
     ) -> None:
