@@ -175,7 +175,7 @@ class HeaderCache:
         self.busy_timeout = busy_timeout
         self.notices: list[str] = []  # sentences for the user (a damaged cache moved aside)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            guard.make_folder(self.path)
         self._lock = threading.RLock()
         self._tx = False  # inside transaction()
         self._db = self._open()
@@ -206,7 +206,7 @@ class HeaderCache:
                     moved = True
                     journal = guard.salvage_journal(db) if db is not None else None
                     self._close_quietly(db)
-                    aside = guard.move_aside(self.path)
+                    aside = guard.move_aside(self.path, exc)
                     self.notices.append(
                         guard.damaged_notice(self.path, aside, exc, journal is None)
                     )
@@ -235,7 +235,7 @@ class HeaderCache:
         if guard.is_damaged(exc) and self.path != ":memory:":
             journal = guard.salvage_journal(self._db)
             self._close_quietly(self._db)
-            aside = guard.move_aside(self.path)
+            aside = guard.move_aside(self.path, exc)
             notice = guard.damaged_notice(self.path, aside, exc, journal is None)
             self._db = self._open()
             self._restore_journal(self._db, journal)

@@ -62,18 +62,36 @@ def failure(exc: sqlite3.Error, path: str, busy_timeout: float) -> CacheError:
     )
 
 
-def move_aside(path: str) -> Path:
-    """Rename the cache file and its WAL/SHM files out of the way; returns the new name."""
+def move_aside(path: str, exc: sqlite3.Error) -> Path:
+    """Rename the cache file and its WAL/SHM files out of the way; returns the new name.
+    ``exc`` is the damage found, for the sentence when even that fails."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = Path(f"{path}.damaged-{stamp}")
     n = 1
     while target.exists():
         n += 1
         target = Path(f"{path}.damaged-{stamp}-{n}")
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.replace(path + suffix, str(target) + suffix)
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(path + suffix, str(target) + suffix)
+    except OSError as err:
+        raise CacheError(
+            f"The header cache {path} is damaged ({' '.join(str(exc).split())}) and could not "
+            f"be moved aside ({err.strerror}); delete it: it is rebuilt from the server.",
+        ) from err
     return target
+
+
+def make_folder(path: str) -> None:
+    """Create the cache's folder (private to the user), or say why it cannot be."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as err:
+        raise CacheError(
+            f"The folder of the header cache {path} could not be created ({err.strerror}); "
+            "check the permissions of your home's cache folder.",
+        ) from err
 
 
 def damaged_notice(path: str, aside: Path, exc: sqlite3.Error, journal_lost: bool) -> str:

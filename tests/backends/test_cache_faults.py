@@ -128,6 +128,13 @@ class TestDamaged:
         cache.close()
 
 
+def test_a_cache_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    with pytest.raises(CacheError) as err:
+        HeaderCache(tmp_path / "cache" / "headers.sqlite3")
+    assert "could not be created" in str(err.value) and str(err.value).endswith(".")
+
+
 LOCKER = textwrap.dedent(
     """
     import sqlite3, sys, time
