@@ -25,14 +25,20 @@ class Watchdog:
         self.fired = False
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        self._active = False
 
     def __enter__(self) -> Watchdog:
+        with self._lock:
+            self._active = True
         self.extend()
         return self
 
     def extend(self) -> None:
-        """Start the clock again (a command finished; the next one gets its own deadline)."""
+        """Start the clock again (a command finished; the next one gets its own deadline).
+        Outside the ``with`` block it does nothing: a stale reference arms nothing."""
         with self._lock:
+            if not self._active:
+                return
             if self._timer is not None:
                 self._timer.cancel()
             self._timer = threading.Timer(self.seconds, self._fire)
@@ -53,6 +59,7 @@ class Watchdog:
         tb: TracebackType | None,
     ) -> None:
         with self._lock:
+            self._active = False
             if self._timer is not None:
                 self._timer.cancel()
             self._timer = None

@@ -224,6 +224,21 @@ class TestHostile:
         backend.close()
 
 
+    def test_the_deadline_never_cuts_a_connection_between_commands(
+        self, mail_user: MailUser
+    ) -> None:
+        eight_bit(mail_user, 3)
+        backend = mail_user.backend(cache=HeaderCache(), command_timeout=0.5)
+        try:
+            backend.sync("INBOX")
+            backend.list_folders()
+            time.sleep(1.0)  # idle for longer than a command may take
+            backend.sync("INBOX")
+            assert backend.connects == 1
+        finally:
+            backend.close()
+
+
 class Rewrite(FramedFault):
     """Replaces bytes in every server response (hostile names and flags)."""
 
