@@ -225,12 +225,14 @@ class FolderSync:
 
         commands = [b"FETCH %d:%d %s" % (lo, hi, ITEMS) for lo, hi in ranges]
         self.raw.run(commands, on_untagged, on_done)
-        if got.find(0) >= 0 and not self._dirty:  # damaged, or lost in a damaged neighbour
-            again = [seq for seq in range(1, total + 1) if not got[seq]]
+        if bad:  # ask again for the damaged ones and for any swallowed by a damaged neighbour
+            # (after an EXPUNGE the numbers moved: then only the damaged ones; a message that
+            # is not sent at all is left alone, as some servers do for messages they cannot read)
+            again = list(bad) if self._dirty else [s for s in range(1, total + 1) if not got[s]]
             bad.clear()
             self.raw.run([b"FETCH %s %s" % (uid_set(again), ITEMS)], on_untagged, on_done)
-            if bad or got.find(0) >= 0:
-                raise damaged(len(bad) or got.count(0), self.folder)
+            if bad:
+                raise damaged(len(bad), self.folder)
         return done
 
     # -- warm -------------------------------------------------------------------------------------

@@ -39,11 +39,13 @@ from .test_imap_resync import truth
 pytestmark = pytest.mark.dovecot
 
 
-def eight_bit(user: MailUser, count: int, folder: str = "INBOX") -> None:
-    """Messages whose raw UTF-8 subjects Dovecot sends as literals in the ENVELOPE."""
+def eight_bit(user: MailUser, count: int, folder: str = "INBOX", pad: int = 0) -> None:
+    """Messages whose raw UTF-8 subjects Dovecot sends as literals in the ENVELOPE (``pad``
+    makes them long: half of such a literal swallows the next response too)."""
     messages = [
         (
-            f"From: Jörg Müller <jm@example.org>\r\nSubject: Grüße aus Köln, Nummer {i}\r\n"
+            f"From: Jörg Müller <jm@example.org>\r\nSubject: Grüße aus Köln, Nummer {i}"
+            f"{' ö' * pad}\r\n"
             f"Message-ID: <m{i}@example.org>\r\nDate: Mon, 1 Jan 2024 10:{i % 60:02d}:00 +0000"
             "\r\n\r\nHallo\r\n"
         ).encode()
@@ -72,10 +74,11 @@ def listed(backend: ImapBackend, folder: str = "INBOX") -> list[object]:
 
 
 class TestDamagedLiteral:
+    @pytest.mark.parametrize("pad", [0, 600], ids=["short", "swallows-the-next"])
     def test_cold_fetch_asks_again_for_a_damaged_summary(
-        self, mail_user: MailUser, proxy: FaultProxy
+        self, pad: int, mail_user: MailUser, proxy: FaultProxy
     ) -> None:
-        eight_bit(mail_user, 30)
+        eight_bit(mail_user, 30, pad=pad)
         faults: list[HalveLiteral] = []
 
         def halve() -> HalveLiteral:
@@ -222,7 +225,6 @@ class TestHostile:
         assert time.monotonic() - started < 6
         assert "did not finish" in str(err.value) and "\n" not in str(err.value)
         backend.close()
-
 
     def test_the_deadline_never_cuts_a_connection_between_commands(
         self, mail_user: MailUser
