@@ -241,9 +241,8 @@ class HeaderCache:
             self._restore_journal(self._db, journal)
             self._tx = False
             return guard.damaged_error(notice)  # the notice is in its sentence, said once
-        if not self._tx and self._db.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.execute("ROLLBACK")
+        if not self._tx:
+            self._rollback(self._db)
         return guard.failure(exc, self.path, self.busy_timeout)
 
     def take_notices(self) -> list[str]:
@@ -276,18 +275,21 @@ class HeaderCache:
                 yield
             except BaseException:
                 self._tx = False
-                if db is self._db and db.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        db.execute("ROLLBACK")
+                if db is self._db:  # (a damaged one was replaced: nothing to roll back)
+                    self._rollback(db)
                 raise
             self._tx = False
             try:
                 db.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
-                if db.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        db.execute("ROLLBACK")
+                self._rollback(db)  # a failed COMMIT leaves the transaction open
                 raise self._failed(exc) from exc
+
+    @staticmethod
+    def _rollback(db: sqlite3.Connection) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if db.in_transaction:
+                db.execute("ROLLBACK")
 
     # -- folders ----------------------------------------------------------------------------------
     @_guarded
