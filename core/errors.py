@@ -142,3 +142,27 @@ class TlsError(BackendError):
     """A secure connection could not be set up (certificate not verified, wrong port/mode)."""
 
     title = "Secure connection failed"
+
+
+class FolderResetError(BackendError):
+    """The folder's UIDVALIDITY changed: the UIDs the user acted on now name other messages."""
+
+    title = "Folder changed on the server"
+
+
+class CacheError(BackendError):
+    """The local header cache cannot be used (damaged, locked, disk full)."""
+
+    title = "Cache problem"
+
+
+class ServerResponseError(BackendError):
+    """The server's answer was damaged, too large, or never ended."""
+
+    title = "Bad answer from the server"
+
+
+class CacheDamagedError(CacheError):
+    """The header cache file was damaged; it was moved aside and a new one started."""
+
+    title = "Cache rebuilt"

@@ -20,17 +20,27 @@ transaction, so a snapshot is either exact or absent (and then rebuilt from the 
 
 ``FORMAT`` is bumped whenever the schema or the meaning of stored bytes changes; an old cache is
 then dropped on open, deliberately, instead of being misread.
+
+Every public method turns an SQLite failure into one sentence (:mod:`cache_guard`): a damaged
+file is moved aside and a new cache started, a lock held elsewhere is waited for up to
+``busy_timeout``, a full disk rolls the transaction back.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 import threading
+import time
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
+
+from smimetui.core.backends import cache_guard as guard
+from smimetui.core.errors import CacheError
 
 from smimetui.core.home import private_file
 
@@ -119,58 +129,174 @@ def key(folder_id: int, uid: int) -> int:
     return (folder_id << UID_BITS) | uid
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(
+    method: Callable[Concatenate[HeaderCache, P], R],
+) -> Callable[Concatenate[HeaderCache, P], R]:
+    """Run ``method`` under the lock; an SQLite failure becomes a :class:`CacheError`."""
+
+    @functools.wraps(method)
+    def wrapper(self: HeaderCache, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                raise self._failed(exc) from exc
+
+    return wrapper
+
+
+def _init(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA cache_size=-8000")
+    db.executescript(_SCHEMA)
+    row = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+    if row is not None and row[0] == str(FORMAT):
+        return
+    if row is not None:  # an older (or newer) layout: start afresh rather than misread it
+        db.executescript(
+            "DROP TABLE IF EXISTS messages; DROP TABLE IF EXISTS folders;"
+            "DROP TABLE IF EXISTS pending; DROP TABLE IF EXISTS meta;"
+            "DROP TABLE IF EXISTS snapshots; DROP TABLE IF EXISTS marks;"
+        )
+        db.executescript(_SCHEMA)
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT),))
+
+
 class HeaderCache:
     """One SQLite file (or ``":memory:"``) shared by all accounts; safe to use from any thread."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(
+        self, path: str | Path = ":memory:", *, busy_timeout: float = guard.BUSY_TIMEOUT
+    ) -> None:
         self.path = str(path)
+        self.busy_timeout = busy_timeout
+        self.notices: list[str] = []  # sentences for the user (a damaged cache moved aside)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            private_file(Path(self.path))  # its -wal and -shm files take this file's mode
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            guard.make_folder(self.path)
         self._lock = threading.RLock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA cache_size=-8000")
-            self._check_format()
+        self._tx = False  # inside transaction()
+        self._db = self._open()
 
-    def _check_format(self) -> None:
-        db = self._db
-        db.executescript(_SCHEMA)
-        row = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
-        if row is not None and row[0] == str(FORMAT):
-            return
-        if row is not None:  # an older (or newer) layout: start afresh rather than misread it
-            db.executescript(
-                "DROP TABLE IF EXISTS messages; DROP TABLE IF EXISTS folders;"
-                "DROP TABLE IF EXISTS pending; DROP TABLE IF EXISTS meta;"
-                "DROP TABLE IF EXISTS snapshots; DROP TABLE IF EXISTS marks;"
+    def _open(self) -> sqlite3.Connection:
+        """Connect and set up the schema: waiting (bounded) while another process holds a
+        lock, moving a damaged file aside once."""
+        deadline = time.monotonic() + self.busy_timeout
+        journal: list[tuple[object, ...]] | None = []
+        moved = False
+        while True:
+            db: sqlite3.Connection | None = None
+            try:
+                if self.path != ":memory:":
+                    private_file(Path(self.path))  # its -wal and -shm files take its mode
+                db = sqlite3.connect(
+                    self.path,
+                    timeout=self.busy_timeout,
+                    check_same_thread=False,
+                    isolation_level=None,
+                )
+                _init(db)
+                self._restore_journal(db, journal)
+                return db
+            except sqlite3.DatabaseError as exc:
+                if guard.is_locked(exc) and guard.pause(deadline):
+                    self._close_quietly(db)
+                    continue
+                if guard.is_damaged(exc) and self.path != ":memory:" and not moved:
+                    moved = True
+                    journal = guard.salvage_journal(db) if db is not None else None
+                    self._close_quietly(db)
+                    aside = guard.move_aside(self.path, exc)
+                    self.notices.append(
+                        guard.damaged_notice(self.path, aside, exc, journal is None)
+                    )
+                    continue
+                self._close_quietly(db)
+                raise guard.failure(exc, self.path, self.busy_timeout) from exc
+
+    @staticmethod
+    def _close_quietly(db: sqlite3.Connection | None) -> None:
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+
+    @staticmethod
+    def _restore_journal(db: sqlite3.Connection, journal: list[tuple[object, ...]] | None) -> None:
+        if journal:
+            db.executemany(
+                "INSERT INTO pending(account, folder, uidvalidity, uids, add_flags, "
+                "remove_flags) VALUES (?, ?, ?, ?, ?, ?)",
+                journal,
             )
-            db.executescript(_SCHEMA)
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT),))
+
+    def _failed(self, exc: sqlite3.DatabaseError) -> CacheError:
+        """The error to raise for ``exc``; damage is repaired first, a failed statement outside
+        a transaction() is rolled back (transaction() rolls back its own)."""
+        if guard.is_damaged(exc) and self.path != ":memory:":
+            journal = guard.salvage_journal(self._db)
+            self._close_quietly(self._db)
+            aside = guard.move_aside(self.path, exc)
+            notice = guard.damaged_notice(self.path, aside, exc, journal is None)
+            self._db = self._open()
+            self._restore_journal(self._db, journal)
+            self._tx = False
+            return guard.damaged_error(notice)  # the notice is in its sentence, said once
+        if not self._tx:
+            self._rollback(self._db)
+        return guard.failure(exc, self.path, self.busy_timeout)
+
+    def take_notices(self) -> list[str]:
+        """Sentences for the user since the last call (then forgotten)."""
+        with self._lock:
+            notices, self.notices = self.notices, []
+        return notices
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            self._close_quietly(self._db)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """One transaction (and the lock) for everything inside; nested uses join the outer
-        one, so a resync's deletes, flag updates and inserts are written (and committed) once."""
+        one, so a resync's deletes, flag updates and inserts are written (and committed) once.
+        The write lock is taken at BEGIN (IMMEDIATE): a deferred transaction that later wants to
+        write can fail at once, without waiting, when another process wrote meanwhile.  A
+        failed COMMIT (a full disk) is rolled back."""
         with self._lock:
-            if self._db.in_transaction:
+            if self._tx:
                 yield
                 return
-            self._db.execute("BEGIN")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise self._failed(exc) from exc
+            db, self._tx = self._db, True
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._tx = False
+                if db is self._db:  # (a damaged one was replaced: nothing to roll back)
+                    self._rollback(db)
                 raise
-            self._db.execute("COMMIT")
+            self._tx = False
+            try:
+                db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self._rollback(db)  # a failed COMMIT leaves the transaction open
+                raise self._failed(exc) from exc
+
+    @staticmethod
+    def _rollback(db: sqlite3.Connection) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if db.in_transaction:
+                db.execute("ROLLBACK")
 
     # -- folders ----------------------------------------------------------------------------------
+    @_guarded
     def folder_state(self, account: str, folder: str) -> FolderState | None:
         with self._lock:
             row = self._db.execute(
@@ -180,6 +306,7 @@ class HeaderCache:
             ).fetchone()
         return FolderState(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
 
+    @_guarded
     def begin_folder(self, account: str, folder: str, uidvalidity: int) -> FolderState:
         """The folder's state for ``uidvalidity``; a different UIDVALIDITY drops everything."""
         with self._lock:
@@ -195,6 +322,7 @@ class HeaderCache:
             assert cur.lastrowid is not None
             return FolderState(cur.lastrowid, uidvalidity, 0, 0, False)
 
+    @_guarded
     def set_folder_state(
         self, folder_id: int, *, highestmodseq: int, uidnext: int, complete: bool = True
     ) -> None:
@@ -204,6 +332,7 @@ class HeaderCache:
                 (highestmodseq, uidnext, int(complete), folder_id),
             )
 
+    @_guarded
     def drop_folder(self, account: str, folder: str) -> None:
         with self._lock:
             state = self.folder_state(account, folder)
@@ -218,6 +347,7 @@ class HeaderCache:
                 self._db.execute("DELETE FROM folders WHERE id=?", (state.id,))
                 self._stale(state.id)
 
+    @_guarded
     def rename_folder(self, account: str, old: str, new: str) -> None:
         with self._lock:
             self._db.execute(
@@ -225,6 +355,7 @@ class HeaderCache:
             )
 
     # -- messages ---------------------------------------------------------------------------------
+    @_guarded
     def put_rows(self, folder_id: int, rows: Iterable[NewRow]) -> int:
         """Insert or replace message rows in one transaction; returns how many."""
         base = folder_id << UID_BITS
@@ -244,6 +375,7 @@ class HeaderCache:
             self._stale(folder_id)
         return len(params)
 
+    @_guarded
     def set_flags(self, folder_id: int, changes: Iterable[tuple[int, int, str, int]]) -> None:
         """``changes``: (uid, bits, flags, modseq); unknown UIDs are ignored."""
         base = folder_id << UID_BITS
@@ -257,6 +389,7 @@ class HeaderCache:
             )
             self._stale(folder_id)
 
+    @_guarded
     def delete_uids(self, folder_id: int, uids: Iterable[int]) -> int:
         """Delete cached messages; returns how many were there."""
         params = [(key(folder_id, u),) for u in uids]
@@ -275,6 +408,7 @@ class HeaderCache:
     def _stale(self, folder_id: int) -> None:
         self._db.execute("DELETE FROM snapshots WHERE folder_id=?", (folder_id,))
 
+    @_guarded
     def put_snapshot(self, folder_id: int, columns: Columns) -> None:
         """Store the folder's index columns; the caller vouches they match the table now."""
         uids, dates, bits = columns
@@ -284,6 +418,7 @@ class HeaderCache:
                 (folder_id, uids.tobytes(), dates.tobytes(), bits.tobytes()),
             )
 
+    @_guarded
     def has_snapshot(self, folder_id: int) -> bool:
         with self._lock:
             row = self._db.execute(
@@ -291,6 +426,7 @@ class HeaderCache:
             ).fetchone()
         return row is not None
 
+    @_guarded
     def columns(self, folder_id: int) -> Columns:
         """The index columns: from the snapshot, else from the table (and snapshotted)."""
         with self._lock:
@@ -314,16 +450,19 @@ class HeaderCache:
 
     def index_columns(self, folder_id: int) -> Iterator[tuple[int, int, int]]:
         """(uid, date, bits) of every cached message, highest UID first."""
-        lo, hi = self._range(folder_id)
         mask = (1 << UID_BITS) - 1
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT k, date, bits FROM marks WHERE k BETWEEN ? AND ? ORDER BY k DESC",
-                (lo, hi),
-            ).fetchall()
-        for k, date, bits in rows:
+        for k, date, bits in self._index_rows(folder_id):
             yield k & mask, date, bits
 
+    @_guarded
+    def _index_rows(self, folder_id: int) -> list[tuple[int, int, int]]:
+        lo, hi = self._range(folder_id)
+        return self._db.execute(
+            "SELECT k, date, bits FROM marks WHERE k BETWEEN ? AND ? ORDER BY k DESC",
+            (lo, hi),
+        ).fetchall()
+
+    @_guarded
     def uid_flags(self, folder_id: int) -> dict[int, str]:
         lo, hi = self._range(folder_id)
         mask = (1 << UID_BITS) - 1
@@ -333,6 +472,7 @@ class HeaderCache:
             ).fetchall()
         return {k & mask: flags for k, flags in rows}
 
+    @_guarded
     def count(self, folder_id: int) -> int:
         lo, hi = self._range(folder_id)
         with self._lock:
@@ -341,6 +481,7 @@ class HeaderCache:
             ).fetchone()
         return int(row[0])
 
+    @_guarded
     def flags_of(self, folder_id: int, uids: Iterable[int]) -> dict[int, str]:
         with self._lock:
             out = {}
@@ -352,6 +493,7 @@ class HeaderCache:
                     out[uid] = row[0]
         return out
 
+    @_guarded
     def row(self, folder_id: int, uid: int) -> CachedRow | None:
         with self._lock:
             row = self._db.execute(
@@ -361,6 +503,7 @@ class HeaderCache:
             ).fetchone()
         return CachedRow(uid, row[0], row[1], row[2], row[3]) if row else None
 
+    @_guarded
     def rows_without_sort_keys(self, folder_id: int, limit: int) -> list[tuple[int, bytes]]:
         lo, hi = self._range(folder_id)
         with self._lock:
@@ -369,11 +512,13 @@ class HeaderCache:
                 (lo, hi, limit),
             ).fetchall()
 
+    @_guarded
     def put_sort_keys(self, keys: Sequence[tuple[str, str, int]]) -> None:
         """``keys``: (sort_from, sort_subject, k)."""
         with self.transaction():
             self._db.executemany("UPDATE messages SET sort_from=?, sort_subject=? WHERE k=?", keys)
 
+    @_guarded
     def uids_sorted(self, folder_id: int, column: str, descending: bool) -> list[int]:
         """UIDs ordered by ``column`` (date, sort_from, sort_subject), ties by UID."""
         if column not in ("date", "sort_from", "sort_subject"):
@@ -390,6 +535,7 @@ class HeaderCache:
         return [k & mask for (k,) in rows]
 
     # -- pending flag changes ---------------------------------------------------------------------
+    @_guarded
     def add_pending(
         self,
         account: str,
@@ -415,6 +561,7 @@ class HeaderCache:
             assert cur.lastrowid is not None
             return cur.lastrowid
 
+    @_guarded
     def pending(self, account: str) -> list[PendingChange]:
         with self._lock:
             rows = self._db.execute(
@@ -434,6 +581,7 @@ class HeaderCache:
             for r in rows
         ]
 
+    @_guarded
     def done_pending(self, change_id: int) -> None:
         with self._lock:
             self._db.execute("DELETE FROM pending WHERE id=?", (change_id,))

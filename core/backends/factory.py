@@ -101,6 +101,7 @@ def open_backend(
         username=account.username,
         password=PasswordSource(account, prompt),
         cache=HeaderCache(home.cache_db),
+        own_cache=True,  # closed with the backend: the file is checkpointed, not leaked
         ca_file=account.ca_file or None,
         message_cache_dir=home.ensure(home.message_cache_dir),
     )

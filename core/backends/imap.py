@@ -11,6 +11,7 @@ reconnect, so nothing the user did is lost.
 from __future__ import annotations
 
 import contextlib
+import functools
 import imaplib
 import os
 import re
@@ -32,14 +33,24 @@ from smimetui.core.backends.base import DELETED, Folder, FolderIndex, FolderRole
 from smimetui.core.backends.cache import HeaderCache
 from smimetui.core.backends.cached_index import CachedIndex
 from smimetui.core.backends.imap_envelope import parse_items
-from smimetui.core.backends.imap_fetch import ImapCommandError, RawConnection, flag_bits, uid_set
+from smimetui.core.backends.imap_fetch import (
+    ImapCommandError,
+    RawConnection,
+    ResponseLimitError,
+    flag_bits,
+    uid_set,
+)
 from smimetui.core.backends.imap_sync import FolderSync, MailboxInfo, SyncStats, fetch_rows
+from smimetui.core.backends.imap_watchdog import COMMAND_TIMEOUT, Watchdog, cut_socket
 from smimetui.core.errors import (
     AuthenticationError,
     BackendError,
+    CacheDamagedError,
     ConnectionLostError,
     FolderNotFoundError,
+    FolderResetError,
     MessageNotFoundError,
+    ServerResponseError,
     TlsError,
 )
 from smimetui.core.sanitize import clean_line
@@ -78,6 +89,10 @@ BACKOFF_START, BACKOFF_CAP = 0.5, 60.0
 RETRY_DELAYS = (0.5, 1.0)
 
 
+class _StaleUids(Exception):
+    """The folder's UIDVALIDITY is not the one a change's UIDs were taken from."""
+
+
 def _role(flags: Iterable[bytes], name: str) -> FolderRole | None:
     if name.upper() == "INBOX":
         return FolderRole.INBOX
@@ -106,6 +121,8 @@ class ImapBackend:
         message_cache_dir: Path | None = None,
         use_extensions: bool = True,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        own_cache: bool = False,
+        command_timeout: float = COMMAND_TIMEOUT,
     ) -> None:
         self.account = account
         self.host = host
@@ -113,13 +130,14 @@ class ImapBackend:
         self.security = security
         self.username = username
         self._password = password
-        self._own_cache = cache is None
+        self._own_cache = cache is None or own_cache  # close() closes it
         self.cache = cache if cache is not None else HeaderCache()
         self.ca_file = ca_file
         self.timeout = timeout
         self.message_cache_dir = message_cache_dir
         self.use_extensions = use_extensions
         self.retry_delays = retry_delays  # waits between attempts of one call: its bounded cost
+        self.command_timeout = command_timeout  # one command's deadline (see imap_watchdog)
         self._lock = threading.RLock()
         self._client: imapclient.IMAPClient | None = None
         self._raw: RawConnection | None = None
@@ -132,6 +150,9 @@ class ImapBackend:
         self.last_sync: SyncStats | None = None
         self.last_refresh_seconds = 0.0  # the last sync's NOOP or SELECT (diagnostics)
         self.last_exists_at = 0.0  # perf_counter() when IDLE last read an EXISTS (diagnostics)
+        # Sentences for the user about things done on their behalf (a dropped flag change, a
+        # cache moved aside): not errors, the command went on.  See take_notices().
+        self.notices: list[str] = []
 
     # -- connection -------------------------------------------------------------------------------
     @property
@@ -142,7 +163,10 @@ class ImapBackend:
         return ssl.create_default_context(cafile=self.ca_file)
 
     def _open(self) -> imapclient.IMAPClient:
-        """A new logged-in connection (used for the main one and for IDLE)."""
+        """A new logged-in connection (used for the main one and for IDLE).  STARTTLS and LOGIN
+        run under the command deadline; the password lookup (maybe a prompt) does not."""
+        client: imapclient.IMAPClient | None = None
+        dog = Watchdog(self.command_timeout, lambda: cut_socket(client and client.socket()))
         try:
             client = imapclient.IMAPClient(
                 self.host,
@@ -152,28 +176,48 @@ class ImapBackend:
                 timeout=self.timeout,
             )
             if self.security == "starttls":
-                client.starttls(self._ssl_context())
+                with dog:
+                    client.starttls(self._ssl_context())
+                # What came before TLS was open to anyone on the path: a "* LIST" or a
+                # "* CAPABILITY" injected in clear must not be taken as the server's word.
+                client._imap.untagged_responses.clear()
         except ssl.SSLCertVerificationError as exc:
             raise TlsError(
                 f"The certificate of {self.where} could not be verified ({exc.verify_message}); "
                 "if the server uses a private CA, set the account's CA file.",
             ) from exc
         except ssl.SSLError as exc:
+            if dog.fired:
+                raise self._endless("setting up TLS", dog) from exc
             raise TlsError(
                 f"A secure connection to {self.where} could not be set up ({exc.reason}); "
                 "check the port and the security setting (tls/starttls).",
             ) from exc
-        except imapclient.exceptions.IMAPClientError as exc:
+        except imapclient.exceptions.CapabilityError as exc:
             raise TlsError(
                 f"{self.where} does not offer STARTTLS; use security 'tls' on the IMAPS port."
             ) from exc
-        except _LOST as exc:
+        except _LOST as exc:  # before IMAP4.error: abort (connection gone) is its subclass
+            if dog.fired:
+                raise self._endless("setting up TLS", dog) from exc
             raise ConnectionLostError(
-                f"Could not connect to {self.where} ({exc}); check the server name and port, "
-                "or try again when the network is back."
+                f"Could not connect to {self.where} ({clean_line(str(exc), 200)}); check the "
+                "server name and port, or try again when the network is back."
             ) from exc
+        except imapclient.exceptions.IMAPClientError as exc:
+            raise TlsError(
+                f"{self.where} refused STARTTLS ({clean_line(str(exc), 200)}); use security "
+                "'tls' on the IMAPS port."
+            ) from exc
+        password = self._password()
         try:
-            client.login(self.username, self._password())
+            with dog:
+                try:
+                    client.login(self.username, password)
+                except LoginError as exc:  # imapclient wraps every error, a lost line too
+                    if isinstance(exc.__context__, _LOST):
+                        raise exc.__context__ from None
+                    raise
         except LoginError as exc:
             self._quietly_close(client)
             raise AuthenticationError(
@@ -181,10 +225,18 @@ class ImapBackend:
                 "user name or password."
             ) from exc
         except _LOST as exc:
+            if dog.fired:
+                raise self._endless("logging in", dog) from exc
             raise ConnectionLostError(
                 f"{self.where} closed the connection during login; try again later."
             ) from exc
         return client
+
+    def _endless(self, what: str, dog: Watchdog) -> ServerResponseError:
+        return ServerResponseError(
+            f"{self.host} did not finish its answer while {what} within {dog.seconds:g} s "
+            "(it kept sending); the connection was closed."
+        )
 
     def _ensure(self) -> imapclient.IMAPClient:
         """The main connection, reconnecting (and replaying pending flag changes) if needed."""
@@ -221,12 +273,20 @@ class ImapBackend:
         with contextlib.suppress(Exception):  # the socket is being thrown away anyway
             client.shutdown()
 
-    def _call(self, what: str, fn: Callable[[imapclient.IMAPClient], T], retry: bool = True) -> T:
+    def _call(
+        self,
+        what: str,
+        fn: Callable[[imapclient.IMAPClient], T],
+        retry: bool = True,
+        deadline: float | None = None,
+    ) -> T:
         """Run ``fn`` on the connection, reconnecting with backoff (``retry_delays``).
 
         Connecting is always retried (nothing was sent yet); the command itself only when
         ``retry`` says it is idempotent.  A connection found dead is retried at once: it was
-        probably idle too long, and the server is likely fine."""
+        probably idle too long, and the server is likely fine.  Each command must end within
+        ``deadline`` (``command_timeout``) and keep under the response size limit, else the
+        connection is closed and that is the error (a server that misbehaves so is not retried)."""
         with self._lock:
             waits = list(self.retry_delays)
             while True:
@@ -238,10 +298,17 @@ class ImapBackend:
                         raise
                     time.sleep(waits.pop(0))
                     continue
+                cut = functools.partial(cut_socket, client.socket())
+                dog = Watchdog(deadline or self.command_timeout, cut)
                 try:
-                    return fn(client)
+                    with dog:
+                        if self._raw is not None:
+                            self._raw.on_command_done = dog.extend
+                        return fn(client)
                 except _LOST as exc:
                     self._drop()
+                    if dog.fired:
+                        raise self._endless(what, dog) from exc
                     if not retry or not waits:
                         raise ConnectionLostError(
                             f"The connection to {self.where} was lost while {what}; "
@@ -252,6 +319,18 @@ class ImapBackend:
                         time.sleep(wait)
                 except (ImapCommandError, imaplib.IMAP4.error) as exc:
                     raise self._refused(what, exc) from exc
+                except ResponseLimitError as exc:
+                    self._drop()
+                    raise ServerResponseError(
+                        f"{self.host} sent {exc} while {what}; the connection was closed."
+                    ) from exc
+                except (_StaleUids, FolderNotFoundError, MessageNotFoundError):
+                    raise  # the stream is in step: the connection stays
+                except BaseException:
+                    # A failure in the middle of a response (a cache write that failed, a bad
+                    # answer, an interrupt) leaves the rest of it unread: never reuse the stream.
+                    self._drop()
+                    raise
 
     def reconnect_forever(
         self, stop: threading.Event, on_retry: Callable[[float], None] | None = None
@@ -516,7 +595,13 @@ class ImapBackend:
                 self._save_snapshot(index)
             return stats
 
-        stats = self._call(f"synchronising {clean_line(folder)}", run)
+        what = f"synchronising {clean_line(folder)}"
+        try:
+            stats = self._call(what, run)
+        except CacheDamagedError as exc:  # moved aside and started afresh: fill the new one
+            self._indexes.clear()
+            stats = self._call(what, run)
+            self.notices.append(exc.details)
         self.last_sync = stats
         return stats
 
@@ -546,29 +631,52 @@ class ImapBackend:
         return int(self._call("opening the folder", lambda c: self._select(c, folder).uidvalidity))
 
     def fetch_raw(self, folder: str, uid: int) -> bytes:
-        path = self._message_path(folder, self._uidvalidity(folder), uid)
-        if path is not None and path.exists():
-            return path.read_bytes()
+        """The message's bytes: from the body cache when it holds this UID under the UIDVALIDITY
+        of the folder as selected now (a UID of an older UIDVALIDITY names another message),
+        else from the server.  Offline, a body cached under the cache's UIDVALIDITY is used."""
 
-        def run(client: imapclient.IMAPClient) -> bytes | None:
+        def run(client: imapclient.IMAPClient) -> tuple[bytes | None, Path | None]:
             self._selected_on(client, folder)
+            path = self._message_path(folder, self._selected_uidvalidity, uid)
+            if path is not None and path.exists():
+                return path.read_bytes(), None
             data = client.fetch([uid], [b"BODY.PEEK[]"])
             body = data.get(uid, {}).get(b"BODY[]")
-            return body if isinstance(body, bytes) else None
+            return (body if isinstance(body, bytes) else None), path
 
-        raw = self._call("fetching a message", run)
+        try:
+            raw, path = self._call(  # a whole message: allow for a large one on a slow link
+                "fetching a message", run, deadline=self.command_timeout * 10
+            )
+        except ConnectionLostError:
+            state = self.cache.folder_state(self.account, folder)
+            cached = self._message_path(folder, state.uidvalidity, uid) if state else None
+            if cached is None or not cached.exists():
+                raise
+            return cached.read_bytes()
         if raw is None:
             raise MessageNotFoundError(
                 f"Message {uid} is no longer in {clean_line(folder)}; it was probably moved or "
                 "deleted elsewhere. Refresh the folder."
             )
         if path is not None:
+            self._keep_body(path, raw)
+        return raw
+
+    @staticmethod
+    def _keep_body(path: Path, raw: bytes) -> None:
+        """Store a fetched body in the cache; a full disk only means it is not cached."""
+        tmp = None
+        try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
             with os.fdopen(fd, "wb") as f:
                 f.write(raw)
             os.replace(tmp, path)
-        return raw
+        except OSError:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
     def set_flags(
         self, folder: str, uids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
@@ -586,11 +694,18 @@ class ImapBackend:
         try:
             self._call(
                 "changing flags",
-                lambda c: self._store(c, folder, uid_list, add_t, remove_t),
+                lambda c: self._store(c, folder, uid_list, add_t, remove_t, uidvalidity),
             )
         except ConnectionLostError as exc:
             raise ConnectionLostError(
                 f"{exc.message} The flag change is kept and will be sent after reconnecting."
+            ) from exc
+        except _StaleUids as exc:
+            self.cache.done_pending(change)
+            raise FolderResetError(
+                f"The flag change was not sent: {clean_line(folder)} was recreated on "
+                f"{self.host} (its UIDVALIDITY changed), so those message numbers now name other "
+                "messages; refresh the folder and try again."
             ) from exc
         self.cache.done_pending(change)
 
@@ -622,26 +737,47 @@ class ImapBackend:
         uids: list[int],
         add: tuple[str, ...],
         remove: tuple[str, ...],
+        uidvalidity: int,
     ) -> None:
+        """STORE the change, but only on the UIDVALIDITY the UIDs were taken from."""
         self._selected_on(client, folder)
+        if self._selected_uidvalidity != uidvalidity:
+            raise _StaleUids(folder)
         if add:
             client.add_flags(uid_set(uids), list(add), silent=True)
         if remove:
             client.remove_flags(uid_set(uids), list(remove), silent=True)
 
     def _replay_pending(self) -> None:
-        """Send journalled flag changes (called right after a (re)connect, lock held)."""
+        """Send journalled flag changes (called right after a (re)connect, lock held).  A change
+        made under another UIDVALIDITY than the folder's now is dropped, and said so: its UIDs
+        name other messages now."""
         assert self._client is not None
         for change in self.cache.pending(self.account):
-            state = self.cache.folder_state(self.account, change.folder)
-            if state is not None and state.uidvalidity != change.uidvalidity:
-                self.cache.done_pending(change.id)  # those UIDs name other messages now
-                continue
-            with contextlib.suppress(FolderNotFoundError):
+            try:
                 self._store(
-                    self._client, change.folder, list(change.uids), change.add, change.remove
+                    self._client,
+                    change.folder,
+                    list(change.uids),
+                    change.add,
+                    change.remove,
+                    change.uidvalidity,
+                )
+            except FolderNotFoundError:
+                pass
+            except _StaleUids:
+                self.notices.append(
+                    f"A flag change made offline in {clean_line(change.folder)} was not sent: "
+                    f"the folder was recreated on {self.host} (its UIDVALIDITY changed), so "
+                    "its message numbers now name other messages."
                 )
             self.cache.done_pending(change.id)
+
+    def take_notices(self) -> list[str]:
+        """Sentences about what was done on the user's behalf since the last call."""
+        notices = [*self.cache.take_notices(), *self.notices]
+        self.notices.clear()
+        return notices
 
     def pending_changes(self) -> int:
         return len(self.cache.pending(self.account))
@@ -801,7 +937,7 @@ class ImapBackend:
             if index is None or index.folder_id != state.id:
                 return
             start = max(state.uidnext, 1)
-            rows = fetch_rows(raw, b"%d:*" % start, start, lambda _: None)
+            rows = fetch_rows(raw, b"%d:*" % start, start, lambda _: None, folder=folder)
             if not rows:
                 return
             self.cache.put_rows(state.id, rows)

@@ -30,6 +30,37 @@ _MAX_DEPTH = 64
 
 def parse_items(data: bytes) -> list[Item]:
     """IMAP s-expressions -> nested lists of bytes/None (NIL); stops quietly at bad input."""
+    return _parse(data)[0]
+
+
+def summary_items_complete(raw: bytes) -> bool:
+    """Whether the ENVELOPE/BODYSTRUCTURE bytes of a FETCH parse to the end into what RFC 3501
+    says they are (a response misframed by a wrong literal length does not)."""
+    items, pos, depth = _parse(raw)
+    if depth or raw[pos:].strip() or len(items) % 2:
+        return False
+    found: dict[bytes, Item] = {}
+    for k, v in zip(items[::2], items[1::2], strict=True):
+        if not isinstance(k, bytes):
+            return False
+        found[k.upper()] = v
+    env = found.get(b"ENVELOPE")
+    if b"ENVELOPE" in found and (not isinstance(env, list) or len(env) != 10):
+        return False
+    if isinstance(env, list) and not all(_address_list(a) for a in env[2:8]):
+        return False
+    body = found.get(b"BODYSTRUCTURE")
+    return b"BODYSTRUCTURE" not in found or (isinstance(body, list) and bool(body))
+
+
+def _address_list(value: Item) -> bool:
+    return value is None or (
+        isinstance(value, list) and all(isinstance(a, list) and len(a) == 4 for a in value)
+    )
+
+
+def _parse(data: bytes) -> tuple[list[Item], int, int]:
+    """(items, position reached, open parentheses left)."""
     stack: list[list[Item]] = [[]]
     pos, end = 0, len(data)
     while pos < end:
@@ -39,12 +70,14 @@ def parse_items(data: bytes) -> list[Item]:
         pos = m.end()
         if m.group(1) is not None:
             if len(stack) > _MAX_DEPTH:
+                pos = m.start()
                 break
             new: list[Item] = []
             stack[-1].append(new)
             stack.append(new)
         elif m.group(2) is not None:
             if len(stack) == 1:
+                pos = m.start()
                 break
             stack.pop()
         elif m.group(3) is not None:
@@ -52,12 +85,14 @@ def parse_items(data: bytes) -> list[Item]:
             stack[-1].append(_UNESCAPE.sub(rb"\1", text) if b"\\" in text else text)
         elif m.group(4) is not None:
             n = int(m.group(4))
+            if pos + n > end:  # a literal longer than what is there: not complete
+                return stack[0], m.start(), len(stack)
             stack[-1].append(data[pos : pos + n])
             pos += n
         else:
             atom = m.group(5)
             stack[-1].append(None if atom == b"NIL" else atom)
-    return stack[0]
+    return stack[0], pos, len(stack) - 1
 
 
 def fetch_items(raw: bytes) -> dict[bytes, Item]:
@@ -197,7 +232,7 @@ def decode_summary(uid: int, flags: str, date: int, size: int, raw: bytes) -> Su
         sender=name or addr,
         sender_addr=addr,
         subject=clean_line(_text(env[1]), 500),
-        flags=frozenset(flags.split()),
+        flags=frozenset(clean_line(f, 200) for f in flags.split()),
         size=size,
         security=structure.security,
         has_attachments=structure.has_attachments,

@@ -20,6 +20,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, Protocol
 
 CHUNK = 1 << 18
+# The largest response the bulk reader takes (a line, or one literal): summaries, flag lists and
+# folder lists are a few KB; a server announcing more is broken or hostile, and is not buffered.
+MAX_RESPONSE = 16 << 20
 
 _UID = re.compile(rb"[( ]UID (\d+)")
 _FLAGS = re.compile(rb"FLAGS \(([^)]*)\)")
@@ -174,6 +177,10 @@ class ImapCommandError(Exception):
         self.text = text
 
 
+class ResponseLimitError(Exception):
+    """A response over :data:`MAX_RESPONSE`: the stream cannot be used any more."""
+
+
 class _SocketFile(Protocol):
     def read1(self, size: int = ..., /) -> bytes: ...
 
@@ -187,9 +194,16 @@ class RawConnection:
 
     _tags = itertools.count(1)
 
-    def __init__(self, imap4: Any) -> None:
+    def __init__(self, imap4: Any, max_response: int = MAX_RESPONSE) -> None:
         self._imap = imap4
         self.bytes_read = 0
+        self.max_response = max_response
+        self.on_command_done: Callable[[], None] | None = None  # a watchdog's extend()
+
+    def _too_large(self, size: int, what: str) -> ResponseLimitError:
+        return ResponseLimitError(
+            f"{what} of {size:,} bytes, over the limit of {self.max_response:,} bytes"
+        )
 
     def _file(self) -> _SocketFile:
         return self._imap.file  # type: ignore[no-any-return]
@@ -207,6 +221,8 @@ class RawConnection:
         while True:
             nl = buf.find(b"\r\n", scan)
             if nl < 0:
+                if len(buf) - start > self.max_response:
+                    raise self._too_large(len(buf) - start, "a response line")
                 chunk = read1(CHUNK)
                 if not chunk:
                     raise ConnectionResetError("the server closed the connection")
@@ -220,6 +236,8 @@ class RawConnection:
                 count = buf[brace + 1 : nl - 1].rstrip(b"+")
                 if brace >= 0 and count.isdigit():
                     scan = nl + 2 + int(count)
+                    if scan - start > self.max_response:  # refused before reading the literal
+                        raise self._too_large(scan - start, "a response with a literal")
                     continue
             line = buf[start:nl]
             start = scan = nl + 2
@@ -251,6 +269,8 @@ class RawConnection:
             buf += chunk
             end = buf.rfind(b"\r\n") + 2
             if end < 2:
+                if len(buf) > self.max_response:
+                    raise self._too_large(len(buf), "a response line")
                 continue
             part, buf = buf[:end], buf[end:]
             found = _UID_FLAGS.findall(part)
@@ -315,6 +335,8 @@ class RawConnection:
             i = index[m.group(1)]
             results[i] = (m.group(2).decode(), m.group(3).decode("utf-8", "replace"))
             remaining -= 1
+            if self.on_command_done is not None:
+                self.on_command_done()
             if on_done is not None:
                 on_done(i)
             if remaining == 0:

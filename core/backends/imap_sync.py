@@ -27,6 +27,9 @@ from typing import TYPE_CHECKING
 
 from smimetui.core.backends.base import Progress
 from smimetui.core.backends.cache import FolderState, HeaderCache, NewRow
+from smimetui.core.backends.imap_check import fetch_complete
+from smimetui.core.errors import ServerResponseError
+from smimetui.core.sanitize import clean_line
 
 if TYPE_CHECKING:
     from smimetui.core.backends.cached_index import CachedIndex
@@ -194,14 +197,24 @@ class FolderSync:
             hi, size = lo - 1, BATCH
         rows: list[NewRow] = []
         done = 0
+        got = bytearray(total + 1)  # got[seq]: a complete summary of message seq was stored
+        got[0] = 1
+        bad: list[int] = []
 
         def on_untagged(line: bytes) -> None:
-            if fetch_number(line) is not None:
-                row = parse_fetch(line)
-                if row is not None:
-                    rows.append(_new_row(row))
-            else:
+            seq = fetch_number(line)
+            if seq is None:
                 self._other(line)
+                return
+            row = parse_fetch(line)
+            if row is None:
+                return
+            if not fetch_complete(line, row.raw):
+                bad.append(seq)  # never stored: asked again below
+                return
+            rows.append(_new_row(row))
+            if seq <= total:
+                got[seq] = 1
 
         def on_done(_: int) -> None:
             nonlocal done
@@ -212,6 +225,14 @@ class FolderSync:
 
         commands = [b"FETCH %d:%d %s" % (lo, hi, ITEMS) for lo, hi in ranges]
         self.raw.run(commands, on_untagged, on_done)
+        if bad:  # ask again for the damaged ones and for any swallowed by a damaged neighbour
+            # (after an EXPUNGE the numbers moved: then only the damaged ones; a message that
+            # is not sent at all is left alone, as some servers do for messages they cannot read)
+            again = list(bad) if self._dirty else [s for s in range(1, total + 1) if not got[s]]
+            bad.clear()
+            self.raw.run([b"FETCH %s %s" % (uid_set(again), ITEMS)], on_untagged, on_done)
+            if bad:
+                raise damaged(len(bad), self.folder)
         return done
 
     # -- warm -------------------------------------------------------------------------------------
@@ -340,7 +361,9 @@ class FolderSync:
         minimum: int = 0,
         on_any: Callable[[int, FetchRow], None] | None = None,
     ) -> int:
-        rows = fetch_rows(self.raw, uid_range or uid_set(uids or []), minimum, self._other, on_any)
+        rows = fetch_rows(
+            self.raw, uid_range or uid_set(uids or []), minimum, self._other, on_any, self.folder
+        )
         self._touched = self._touched or bool(rows)
         self._delta += self.cache.put_rows(state.id, rows)
         self.changes.added.extend((r[0], r[2], r[1]) for r in rows)
@@ -353,10 +376,13 @@ def fetch_rows(
     minimum: int,
     on_other: Callable[[bytes], None],
     on_any: Callable[[int, FetchRow], None] | None = None,
+    folder: str = "",
 ) -> list[NewRow]:
     """Summaries of ``UID FETCH uids`` with a UID of at least ``minimum`` (``n:*`` returns the
-    last message even when its UID is below n); ``on_any(seq, row)`` sees every FETCH."""
+    last message even when its UID is below n); ``on_any(seq, row)`` sees every complete FETCH.
+    A damaged response is asked for again once, by UID; damaged twice, nothing is returned."""
     rows: list[NewRow] = []
+    bad: list[int] = []
 
     def on_row(line: bytes) -> None:
         seq = fetch_number(line)
@@ -364,10 +390,29 @@ def fetch_rows(
             on_other(line)
             return
         row = parse_fetch(line)
-        if row is not None and on_any is not None:
+        if row is None:
+            return
+        if not fetch_complete(line, row.raw):
+            bad.append(row.uid)
+            return
+        if on_any is not None:
             on_any(seq, row)
-        if row is not None and row.uid >= minimum and row.raw:
+        if row.uid >= minimum and row.raw:
             rows.append(_new_row(row))
 
     raw.run([b"UID FETCH %s %s" % (uids, ITEMS)], on_row)
+    if bad:
+        again = uid_set(bad)
+        bad.clear()
+        raw.run([b"UID FETCH %s %s" % (again, ITEMS)], on_row)
+        if bad:
+            raise damaged(len(bad), folder)
     return rows
+
+
+def damaged(count: int, folder: str) -> ServerResponseError:
+    where = f" in {clean_line(folder)}" if folder else ""
+    return ServerResponseError(
+        f"The server sent a damaged summary of {count} message(s){where} twice; nothing "
+        "damaged was stored, and the next sync asks again."
+    )

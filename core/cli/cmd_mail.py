@@ -27,6 +27,7 @@ from smimetui.core.backends.base import (
 from smimetui.core.backends.factory import PasswordPrompt, open_backend
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import InputError
+from smimetui.core.sanitize import clean_line
 
 
 def _account_option(p: argparse.ArgumentParser) -> None:
@@ -83,7 +84,11 @@ def opened(args: argparse.Namespace, ctx: Context) -> Iterator[tuple[Account, Ma
     try:
         yield account, backend
     finally:
+        take_notices = getattr(backend, "take_notices", None)  # IMAP: a cache moved aside, ...
+        notices: list[str] = take_notices() if take_notices is not None else []
         backend.close()
+        for notice in notices:
+            print(f"smimetui: {' '.join(notice.split())}", file=sys.stderr)
 
 
 _FLAG_LETTERS = ((FLAGGED, "F"), (ANSWERED, "A"), (DRAFT, "D"))
@@ -103,7 +108,7 @@ def row_json(row: Summary) -> dict[str, Any]:
         "from_addr": row.sender_addr,
         "subject": row.subject,
         "date": row.date.isoformat() if row.date else None,
-        "flags": sorted(row.flags),
+        "flags": sorted(clean_line(f) for f in row.flags),
         "signed": row.security is SecurityHint.SIGNED,
         "encrypted": row.security is SecurityHint.ENCRYPTED,
         "attachments": row.has_attachments,
@@ -118,13 +123,13 @@ def run_folders(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         ctx.print_json(
             [
-                {
-                    "name": f.name,
+                {  # names come from the server: cleaned like every other field
+                    "name": clean_line(f.name),
                     "display": f.display,
                     "role": f.role.value if f.role else None,
                     "unread": f.unread,
                     "total": f.total,
-                    "delimiter": f.delimiter,
+                    "delimiter": clean_line(f.delimiter),
                     "selectable": f.selectable,
                 }
                 for f in folders
