@@ -41,7 +41,6 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from smimetui.core.backends import cache_guard as guard
 from smimetui.core.errors import CacheError
-
 from smimetui.core.home import private_file
 
 FORMAT = 3  # 2: snapshots; the KEYWORDS flag bit.  3: flags, MODSEQ and date in ``marks``
