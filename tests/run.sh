@@ -10,6 +10,8 @@ missing=()
 command -v gpgsm >/dev/null || missing+=(gpgsm)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v tmux >/dev/null || missing+=(tmux)
+command -v certutil >/dev/null || missing+=(libnss3-tools)  # certutil, pk12util: Thunderbird import
+[ -x /usr/libexec/neomutt/smime_keys ] || missing+=(neomutt)  # smime_keys: NeoMutt import
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -q
