@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from smimetui.core.cli.context import Context
-from smimetui.core.errors import KeyUnlockError
+from smimetui.core.errors import InputError, KeyUnlockError
 from smimetui.core.smime.passphrase import (
     MAX_PROMPTS,
     interactive,
@@ -135,6 +135,23 @@ def _unlock(found: FoundId, args: argparse.Namespace, accepted: list[bytes]) -> 
     )
 
 
+def _unlock_all(
+    inventory: Inventory, args: argparse.Namespace
+) -> list[tuple[FoundId, UnlockedKey]]:
+    """Every key, before anything is written; a wrong secret stops the import, a key the
+    other program cannot hand over is left out with the reason in the summary."""
+    accepted: list[bytes] = []
+    keys = []
+    for found in inventory.ids:
+        try:
+            keys.append((found, _unlock(found, args, accepted)))
+        except InputError as err:
+            inventory.skipped.append(
+                f"The digital ID {found.label} was not imported: {err.one_line()}"
+            )
+    return keys
+
+
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     from smimetui.core.cli.import_summary import print_report
     from smimetui.core.migrate.report import build_report
@@ -147,8 +164,7 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
             report = build_report(ctx.home, inventory, stored=None, explicit_home=explicit_home)
             print_report(ctx, report, source.title, as_json=args.json)
             return 0
-        accepted: list[bytes] = []
-        keys = [(found, _unlock(found, args, accepted)) for found in inventory.ids]
+        keys = _unlock_all(inventory, args)
     passphrase = None
     if keys:
         passphrase = (

@@ -184,16 +184,21 @@ class TestErrors:
         err = self._fails(capsys, home, tree, "--dry-run")
         assert f"{index} cannot be read" in err
 
-    def test_damaged_key_file(self, home, tree, secrets, capsys) -> None:  # type: ignore[no-untyped-def]
+    def test_damaged_key_file_is_left_out(self, home, tree, secrets, capsys) -> None:  # type: ignore[no-untyped-def]
         key = next(p for p in (tree / "keys").iterdir() if p.name != ".index")
         key.write_bytes(b"not a key at all")
-        err = self._fails(
+        code, out, err = _import(
             capsys,
-            home,
             tree,
             "--passphrase-file",
             secrets["key"],
             "--new-passphrase-file",
             secrets["new"],
         )
-        assert "is not a PEM private key" in err
+        assert (code, err) == (0, "")
+        assert Keystore(home).list() == []
+        assert "Digital IDs: 0" in out and "Contacts' certificates: 2" in out
+        assert (
+            f"The digital ID alice@example.org was not imported: {key} is not a PEM private key."
+            in out
+        )
