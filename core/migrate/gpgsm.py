@@ -56,7 +56,9 @@ class _Gpgsm:
         self.program = require("gpgsm", "gpgsm")
         self.env = {**os.environ, "GNUPGHOME": str(home), "LC_ALL": "C"}
 
-    def run(self, *args: str, secret: bytes | None = None, what: str) -> bytes:
+    def run(
+        self, *args: str, secret: bytes | None = None, what: str, may_be_empty: bool = False
+    ) -> bytes:
         extra = (
             ["--pinentry-mode", "loopback", "--passphrase-fd", "@FD0@"]
             if secret is not None
@@ -70,7 +72,7 @@ class _Gpgsm:
         bad = "[GNUPG:] BAD_PASSPHRASE" in result.stderr
         if bad or (secret is not None and result.returncode == 0 and not result.stdout):
             raise KeyUnlockError("bad passphrase")  # an empty one is refused without a word
-        if result.returncode != 0 or not result.stdout:
+        if result.returncode != 0 or not (result.stdout or may_be_empty):
             reason = last_line(
                 "\n".join(x for x in result.stderr.splitlines() if not x.startswith("[GNUPG:]"))
             )
@@ -143,11 +145,14 @@ def scan(folder: Path, system: frozenset[str], keystore: Keystore) -> Inventory:
     """Read the home with gpgsm (its keybox and agent are only read)."""
     gpgsm = _Gpgsm(folder)
     inventory = Inventory("gpgsm", str(folder))
+    exported = gpgsm.run("--armor", "--export", what="export the certificates", may_be_empty=True)
     try:
-        certs = read_certificates(gpgsm.run("--armor", "--export", what="export the certificates"))
+        certs = read_certificates(exported) if exported.strip() else []
     except ValueError as err:
         raise InputError(f"gpgsm exported no readable certificate from {folder}.") from err
-    listing = gpgsm.run("--with-colons", "--list-secret-keys", what="list the secret keys")
+    listing = gpgsm.run(
+        "--with-colons", "--list-secret-keys", what="list the secret keys", may_be_empty=True
+    )
     secret = {
         m.group(1) for m in map(_FPR.match, listing.decode("utf-8", "replace").splitlines()) if m
     }

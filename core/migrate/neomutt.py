@@ -127,6 +127,15 @@ def locate(given: str | None) -> Path:
     return folder
 
 
+def _first(path: Path, inventory: Inventory) -> x509.Certificate | None:
+    """The certificate in ``path``; None (and the reason in the summary) when unreadable."""
+    try:
+        return _certs(path)[0]
+    except InputError as err:
+        inventory.skipped.append(f"Left out: {err.one_line()}")
+        return None
+
+
 def scan(folder: Path, system: frozenset[str]) -> Inventory:
     """Read ``folder`` (nothing is written)."""
     inventory = Inventory("neomutt", str(folder))
@@ -134,36 +143,49 @@ def scan(folder: Path, system: frozenset[str]) -> Inventory:
     cert_lines = read_index(certs_dir)
     key_lines = read_index(keys_dir)
     pool: dict[str, x509.Certificate] = {}
-    issuer_of = {line.hash: line.issuer_hash for line in cert_lines if line.issuer_hash}
-    for issuer_hash in set(issuer_of.values()):
+    for issuer_hash in {line.issuer_hash for line in cert_lines if line.issuer_hash}:
         if (certs_dir / issuer_hash).exists():
             for ca in _certs(certs_dir / issuer_hash):
                 pool[sha256(ca)] = ca
-    own: set[str] = set()
+    own = {k.hash for k in key_lines}
+    _contacts(certs_dir, [c for c in cert_lines if c.hash not in own], pool, inventory)
     for line in {k.hash: k for k in key_lines}.values():
-        cert = _certs(certs_dir / line.hash)[0]
-        own.add(line.hash)
-        chain = chain_for(cert, pool.values())
+        cert = _first(certs_dir / line.hash, inventory)
+        if cert is None:
+            continue
         inventory.ids.append(
             FoundId(
                 cert,
-                chain,
+                chain_for(cert, pool.values()),
                 _unlock(keys_dir / line.hash, line.mailbox),
                 f"the passphrase of the NeoMutt key of {line.mailbox}",
             )
         )
+    roots = _roots(folder, system, inventory)
+    inventory.chain_cas.extend(c for s, c in pool.items() if s not in roots)
+    return inventory
+
+
+def _contacts(
+    certs_dir: Path,
+    lines: list[IndexLine],
+    pool: dict[str, x509.Certificate],
+    inventory: Inventory,
+) -> None:
+    """Other people's certificates, each under the mailboxes its index lines give."""
     mailboxes: dict[str, list[str]] = {}
-    for line in cert_lines:
-        if line.hash not in own:
-            mailboxes.setdefault(line.hash, []).append(line.mailbox)
+    for line in lines:
+        mailboxes.setdefault(line.hash, []).append(line.mailbox)
     for name, boxes in mailboxes.items():
-        cert = _certs(certs_dir / name)[0]
+        cert = _first(certs_dir / name, inventory)
+        if cert is None:
+            continue
         if is_ca_cert(cert):
             pool[sha256(cert)] = cert
             continue
         named = cert_addresses(cert)
         kept = tuple(b for b in dict.fromkeys(boxes) if b in named)
-        for box in boxes:
+        for box in dict.fromkeys(boxes):
             if box not in named:
                 inventory.skipped.append(
                     f"The certificate {name} is filed under {box} but is for "
@@ -171,9 +193,6 @@ def scan(folder: Path, system: frozenset[str]) -> Inventory:
                 )
         if kept:
             inventory.contacts.append(FoundContact(cert, kept))
-    roots = _roots(folder, system, inventory)
-    inventory.chain_cas.extend(c for s, c in pool.items() if s not in roots)
-    return inventory
 
 
 def _roots(folder: Path, system: frozenset[str], inventory: Inventory) -> set[str]:

@@ -71,3 +71,58 @@ def sign_and_verify(tmp: Path, passphrase_file: Path, root_pem: Path) -> bytes:
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     assert b"Verification successful" in proc.stderr
     return proc.stdout
+
+
+def run_in_terminal(
+    argv: list[str], answers: list[tuple[str, str]], env: dict[str, str], timeout: float = 120
+) -> tuple[int, str]:
+    """Run ``argv`` on a pseudo-terminal (its controlling terminal, as getpass wants); answer
+    each prompt text with its line, in order.  Returns the exit status and everything shown."""
+    import fcntl
+    import select
+    import termios
+    import time
+
+    main_fd, child_fd = os.openpty()
+
+    def become_terminal_owner() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(
+        argv,
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        env=env,
+        preexec_fn=become_terminal_owner,
+        close_fds=True,
+    )
+    os.close(child_fd)
+    shown = b""
+    answered_upto = 0  # a prompt is looked for only in what came after the last answer
+    pending = list(answers)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main_fd], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(main_fd, 4096)
+                except OSError:
+                    break  # the child closed the terminal
+                if not chunk:
+                    break
+                shown += chunk
+                if pending and pending[0][0].encode() in shown[answered_upto:]:
+                    answered_upto = len(shown)
+                    os.write(main_fd, pending.pop(0)[1].encode() + b"\n")
+            elif proc.poll() is not None:
+                break
+        return proc.wait(timeout=max(1.0, deadline - time.monotonic())), shown.decode(
+            "utf-8", "replace"
+        )
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main_fd)

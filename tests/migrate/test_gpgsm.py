@@ -118,6 +118,18 @@ class TestImport:
         if ("bob@example.org",) not in emails:
             assert "The digital ID bob@example.org was not imported: gpgsm could not export" in out
 
+    def test_a_home_without_secret_keys(self, home, fixture_pki, capsys) -> None:  # type: ignore[no-untyped-def]
+        """Only other people's certificates: no passphrase is asked, contacts come over."""
+        gnupg = build_home([fixture_pki.root], [fixture_pki.intermediate], {})
+        try:
+            gnupg.import_cert(fixture_pki.bob.cert)
+            code, out, err = _import(capsys, gnupg)
+        finally:
+            gnupg.close()
+        assert (code, err) == (0, "")
+        assert "Digital IDs: 0" in out and "Contacts' certificates: 1" in out
+        assert Contacts(home).address("bob@example.org") is not None
+
 
 class TestDryRun:
     def test_changes_nothing(self, home, gnupg, capsys) -> None:  # type: ignore[no-untyped-def]

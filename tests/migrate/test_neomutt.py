@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import BestAvailableEncryption
 
 from smimetui.core.contacts import Contacts
 from smimetui.core.migrate.inventory import sha256
+from smimetui.core.smime import pki
 from smimetui.core.smime.keystore import Keystore
 from smimetui.core.smime.trust import TrustStore
 from tests.migrate.common import NEW_PASSPHRASE, run, secret_file, sign_and_verify, tree_state
@@ -134,6 +135,35 @@ class TestImport:
             "frank@example.org",
         ]
         assert [(r["offered"], r["trusted"]) for r in data["roots"]] == [(True, False)]
+
+    def test_changed_certificate_needs_yes(self, home, tree, secrets, fixture_pki, capsys) -> None:  # type: ignore[no-untyped-def]
+        """Bob already has another key in the address book: the import does not replace it
+        silently; --yes takes the new certificate."""
+        other = pki.make_leaf(fixture_pki.intermediate, "bob@example.org", common_name="Bob")
+        Contacts(home).add_certificate(other.cert, source="file", accepted=True)
+        args = ["--passphrase-file", secrets["key"], "--new-passphrase-file", secrets["new"]]
+        code, out, _ = _import(capsys, tree, *args)
+        assert code == 0
+        assert "The certificate for bob@example.org changed (a new key)" in out
+        assert "run again with --yes to accept" in out
+        info = Contacts(home).address("bob@example.org")
+        assert info is not None and [c.sha256 for c in info.certificates] == [sha256(other.cert)]
+        code, out, _ = _import(capsys, tree, *args, "--yes")
+        info = Contacts(home).address("bob@example.org")
+        assert info is not None
+        assert {c.sha256 for c in info.certificates} == {
+            sha256(other.cert),
+            sha256(fixture_pki.bob.cert),
+        }
+
+    def test_missing_certificate_file_is_left_out(self, home, tree, capsys) -> None:  # type: ignore[no-untyped-def]
+        index = (tree / "certificates" / ".index").read_text().splitlines()
+        bob = next(line.split()[1] for line in index if line.startswith("bob@"))
+        (tree / "certificates" / bob).unlink()
+        code, out, err = _import(capsys, tree, "--dry-run")
+        assert (code, err) == (0, "")
+        assert f"Left out: {tree / 'certificates' / bob} cannot be read" in out
+        assert "frank@example.org" in out and "Contacts' certificates: 1" in out
 
 
 class TestDryRun:

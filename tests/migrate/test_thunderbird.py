@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,14 @@ from smimetui.core.contacts import Contacts
 from smimetui.core.migrate.inventory import sha256
 from smimetui.core.smime.keystore import Keystore
 from smimetui.core.smime.trust import TrustStore
-from tests.migrate.common import NEW_PASSPHRASE, run, secret_file, sign_and_verify, tree_state
+from tests.migrate.common import (
+    NEW_PASSPHRASE,
+    run,
+    run_in_terminal,
+    secret_file,
+    sign_and_verify,
+    tree_state,
+)
 from tests.migrate.nss_util import CERTUTIL, PK12UTIL, PROFILE, build_profile
 
 pytestmark = pytest.mark.skipif(
@@ -174,3 +183,29 @@ class TestErrors:
         (profile / "key4.db").mkdir()  # unreadable even for root
         err = self._fails(capsys, home, profile, "--dry-run")
         assert f"{profile / 'key4.db'} cannot be read" in err
+
+
+class TestTerminal:
+    def test_asks_the_primary_password_and_a_new_passphrase(
+        self, home, profile, tmp_path, pki_dir
+    ) -> None:  # type: ignore[no-untyped-def]
+        """On a terminal nothing comes from files: the primary password is asked once, the new
+        passphrase twice, and the ID then signs with that new passphrase."""
+        smimetui = Path(sys.executable).with_name("smimetui")
+        env = {**os.environ, "SMIMETUI_HOME": str(home.data_dir), "LC_ALL": "C"}
+        code, shown = run_in_terminal(
+            [str(smimetui), "import", "thunderbird", str(profile)],
+            [
+                ("NSS primary password of the Thunderbird profile", "wrong guess"),
+                ("NSS primary password of the Thunderbird profile", PRIMARY),
+                ("New passphrase to protect the key", NEW_PASSPHRASE),
+                ("The same passphrase again", NEW_PASSPHRASE),
+            ],
+            env,
+        )
+        assert code == 0, shown
+        assert "That is wrong; try again." in shown
+        assert "Digital IDs: 1 (keys encrypted in your keystore)" in shown
+        assert PRIMARY not in shown and NEW_PASSPHRASE not in shown  # prompts do not echo
+        passphrase = secret_file(tmp_path, "new", NEW_PASSPHRASE)
+        sign_and_verify(tmp_path, passphrase, pki_dir["root"])
