@@ -41,8 +41,10 @@ def _write_root(home: Home, cert: x509.Certificate) -> None:
     target = root_file(home, cert)
     home.ensure(target.parent)
     tmp = target.with_suffix(".tmp")
-    tmp.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    os.chmod(tmp, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(cert.public_bytes(serialization.Encoding.PEM))
+    os.chmod(tmp, 0o600)  # an older file of that name kept its mode
     tmp.replace(target)
 
 
