@@ -90,6 +90,10 @@ class TestImport:
         root_sha = sha256(fixture_pki.root.cert)
         offered = home.data_dir / "offered-roots" / f"{root_sha}.pem"
         assert offered.read_bytes() == fixture_pki.root.cert_pem
+        assert (offered.stat().st_mode & 0o777, offered.parent.stat().st_mode & 0o777) == (
+            0o600,
+            0o700,
+        )
         assert f"SHA-256 {root_sha}" in out and f"smimetui trust add {offered}" in out
         assert "Thunderbird trusted it for email (you added it)." in out
         rogue_sha = sha256(fixture_pki.rogue_root.cert)
