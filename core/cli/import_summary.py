@@ -40,6 +40,8 @@ def print_report(ctx: Context, report: ImportReport, title: str, *, as_json: boo
             out(f"    {root.command}")
         else:
             out(f"    Not offered: {root.why}")
+    if report.ids and not report.dry_run:
+        out("`smimetui id check` tells whether each ID's chain reaches a root you trust.")
     if report.skipped:
         out(f"Not imported: {len(report.skipped)}")
         for sentence in report.skipped:

@@ -69,7 +69,10 @@ def build_profile(user_home: Path, fixture_pki, primary_password: str) -> Path: 
         )
     )
     db = f"sql:{profile}"
-    _tool(CERTUTIL, "-N", "-d", db, "-f", pw)
+    if primary_password:
+        _tool(CERTUTIL, "-N", "-d", db, "-f", pw)
+    else:  # no primary password, as most Thunderbird profiles have it
+        _tool(CERTUTIL, "-N", "-d", db, "--empty-password")
     _tool(PK12UTIL, "-i", p12, "-d", db, "-k", pw, "-w", p12pw)  # own ID: trust u,u,u
     for nickname, name, trust in (
         ("Fixture Root CA - smimetui tests", "root", ",C,"),  # added by the user for email

@@ -123,6 +123,16 @@ class TestImport:
         roots = {r["name"]: (r["offered"], r["trusted"]) for r in data["roots"]}
         assert roots == {"Fixture Root CA": (True, False), "Rogue Root CA": (False, False)}
 
+    def test_a_profile_without_primary_password(
+        self, home, fixture_pki, secrets, tmp_path, pki_dir, capsys
+    ) -> None:  # type: ignore[no-untyped-def]
+        """Most profiles have no primary password: nothing is asked for it."""
+        profile = build_profile(tmp_path / "plain", fixture_pki, "")
+        code, out, err = _import(capsys, profile, "--new-passphrase-file", secrets["new"])
+        assert (code, err) == (0, "")
+        assert [i.emails for i in Keystore(home).list()] == [("alice@example.org",)]
+        sign_and_verify(tmp_path, secrets["new"], pki_dir["root"])
+
 
 class TestDryRun:
     def test_changes_nothing(self, home, user, profile, capsys) -> None:  # type: ignore[no-untyped-def]
