@@ -8,7 +8,7 @@ from smimetui.core.accounts import Account, add_account
 from smimetui.core.home import Home
 from smimetui.tui.screens.passphrase import PassphraseScreen
 from smimetui.tui.widgets.message_list import MessageList
-from tests.backends.conftest import MailUser, dovecot, mail_user  # noqa: F401
+from tests.backends.conftest import MailUser, dovecot, mail_user, server, server_kind  # noqa: F401
 from tests.backends.messages import generate
 
 from .helpers import SIZE, make_app
