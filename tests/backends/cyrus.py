@@ -36,6 +36,9 @@ LIBS = ROOT / "usr/lib/x86_64-linux-gnu"
 SASLPASSWD = ROOT / "usr/sbin/saslpasswd2"
 NEEDED = ("usr/lib/cyrus/bin/master", "usr/lib/cyrus/bin/imapd", "usr/sbin/saslpasswd2")
 ADMIN, ADMIN_PASSWORD = "cyrusadmin", "cyrus-admin-secret"
+# The SASL realm of every password and the server's name: fixed, so that neither depends on the
+# machine's host name and how it resolves.
+REALM = "smimetui-test"
 
 
 def unavailable() -> str | None:
@@ -77,6 +80,7 @@ class Cyrus:
             "defaultpartition: default\n"
             f"partition-default: {r}/spool\n"
             f"sievedir: {r}/sieve\n"
+            f"servername: {REALM}\n"
             f"admins: {ADMIN}\n"
             f"cyrus_user: {self.owner.name}\n"
             "allowplaintext: yes\n"
@@ -109,7 +113,7 @@ class Cyrus:
 
     def _saslpasswd(self, user: str, password: str) -> None:
         subprocess.run(
-            [str(SASLPASSWD), "-p", "-c", "-f", str(self.root / "sasldb2"), user],
+            [str(SASLPASSWD), "-p", "-c", "-u", REALM, "-f", str(self.root / "sasldb2"), user],
             input=password.encode(),
             env=self._env(),
             check=True,
