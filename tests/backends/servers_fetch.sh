@@ -16,8 +16,13 @@ dest="${SMIMETUI_TEST_SERVERS:-/var/cache/smimetui-test-servers}"
 # Unpacked, never installed (they conflict with dovecot-imapd or would start services).
 unpacked=(cyrus-imapd cyrus-common sasl2-bin
           courier-imap courier-base courier-authlib courier-authdaemon courier-authlib-pipe)
-# What the unpacked binaries link against (found with ldd): plain libraries, no conflicts.
-libraries=(libcourier-unicode4 libgamin0 libical3 libpcre3 libsasl2-modules libsasl2-modules-db)
+# The libraries those packages depend on (their Depends: lib* fields; ldd agrees for the programs
+# the fixtures run), less libclamav12 and libzephyr4 (cyr_virusscan and notifyd only): plain
+# libraries, no conflicts.  Most are there already on a machine with Dovecot.
+libraries=(libc6 libcom-err2 libcourier-unicode4 libcrypt1 libdb5.3 libgamin0 libgcc-s1 libgdbm6
+           libgnutls30 libical3 libicu72 libidn12 libjansson4 libkrb5-3 libldap-2.5-0 libltdl7
+           libpam0g libpcre3 libpq5 libsasl2-2 libsasl2-modules libsasl2-modules-db libsqlite3-0
+           libssl3 libstdc++6 libwrap0 libxapian30 libxml2)
 stamp="$dest/.complete"
 want="${unpacked[*]}"
 
