@@ -104,8 +104,10 @@ def server_kind() -> str:
     return "dovecot"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def server(server_kind: str, request: pytest.FixtureRequest) -> ImapServer:
+    """This test's server (function scope, so that it always follows ``server_kind``; the
+    servers themselves are session fixtures)."""
     name = "dovecot" if server_kind == "dovecot" else f"{server_kind}_server"
     found: ImapServer = request.getfixturevalue(name)
     return found
