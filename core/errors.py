@@ -115,6 +115,12 @@ class MessageNotFoundError(BackendError):
     title = "Message not found"
 
 
+class NoTrashError(BackendError):
+    """Deleting would remove messages for good: there is no Trash folder to move them to."""
+
+    title = "No Trash folder"
+
+
 class SendError(SmimeTuiError):
     title = "Sending failed"
 

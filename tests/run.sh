@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything the tests need on a fresh Debian machine, then the whole suite.
-# Servers (Dovecot, slapd, aiosmtpd) are started and stopped by the test fixtures themselves.
+# Servers (Dovecot, Cyrus, Courier, slapd, aiosmtpd) are started and stopped by the test fixtures
+# themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 2
   fi
 fi
+
+# Cyrus and Courier IMAP conflict with dovecot-imapd as packages: unpacked, not installed.
+bash tests/backends/servers_fetch.sh
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 python3 -m ruff check core tui themes tests bench

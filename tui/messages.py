@@ -90,7 +90,8 @@ class RootTrusted(Message):
 class MessagesMoved(Message):
     folder: str
     uids: tuple[int, ...]
-    dest: str  # display name of the destination ("Trash" for deletes)
+    dest: str  # display name of the destination (the Trash folder's for deletes)
+    for_good: bool = False  # deleted, not moved: expunged in Trash or confirmed without one
 
 
 @dataclass

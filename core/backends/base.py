@@ -136,8 +136,11 @@ class MailBackend(Protocol):
 
     def move(self, folder: str, uids: Iterable[int], dest: str) -> None: ...
 
-    def delete(self, folder: str, uids: Iterable[int]) -> None:
-        """Move to the Trash folder (or flag deleted and expunge when already in Trash)."""
+    def delete(self, folder: str, uids: Iterable[int], *, permanently: bool = False) -> str | None:
+        """Move to the Trash folder and return its name; in Trash already, or with
+        ``permanently``, flag deleted and expunge and return None.  Without a Trash folder,
+        raise :class:`~smimetui.core.errors.NoTrashError` rather than remove anything for good
+        (the caller asks, then calls again with ``permanently=True``)."""
         ...
 
     def expunge(self, folder: str) -> None: ...

@@ -40,6 +40,7 @@ from smimetui.core.backends.imap_fetch import (
     flag_bits,
     uid_set,
 )
+from smimetui.core.backends.imap_roles import Listed, assign_roles, delimiter_text
 from smimetui.core.backends.imap_sync import FolderSync, MailboxInfo, SyncStats, fetch_rows
 from smimetui.core.backends.imap_watchdog import COMMAND_TIMEOUT, Watchdog, cut_socket
 from smimetui.core.errors import (
@@ -50,6 +51,7 @@ from smimetui.core.errors import (
     FolderNotFoundError,
     FolderResetError,
     MessageNotFoundError,
+    NoTrashError,
     ServerResponseError,
     TlsError,
 )
@@ -62,26 +64,7 @@ Security = Literal["tls", "starttls", "none"]
 _LOST = (OSError, EOFError, imaplib.IMAP4.abort)
 _APPENDUID = re.compile(rb"APPENDUID (\d+) (\d+)")
 _HIGHESTMODSEQ = re.compile(rb"\[HIGHESTMODSEQ (\d+)\]")
-_ROLE_FLAGS = {
-    b"\\sent": FolderRole.SENT,
-    b"\\drafts": FolderRole.DRAFTS,
-    b"\\trash": FolderRole.TRASH,
-    b"\\junk": FolderRole.JUNK,
-    b"\\archive": FolderRole.ARCHIVE,
-    b"\\all": FolderRole.ARCHIVE,
-}
-_ROLE_NAMES = {
-    "sent": FolderRole.SENT,
-    "sent items": FolderRole.SENT,
-    "sent messages": FolderRole.SENT,
-    "drafts": FolderRole.DRAFTS,
-    "trash": FolderRole.TRASH,
-    "deleted items": FolderRole.TRASH,
-    "deleted messages": FolderRole.TRASH,
-    "junk": FolderRole.JUNK,
-    "spam": FolderRole.JUNK,
-    "archive": FolderRole.ARCHIVE,
-}
+_FETCH_UID = re.compile(rb"\* (\d+) FETCH \(.*?\bUID (\d+)")
 IDLE_RENEW = 25 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
 BACKOFF_START, BACKOFF_CAP = 0.5, 60.0
 # An interactive call makes 3 attempts over 1.5 s at most before it gives up with a sentence;
@@ -93,14 +76,19 @@ class _StaleUids(Exception):
     """The folder's UIDVALIDITY is not the one a change's UIDs were taken from."""
 
 
-def _role(flags: Iterable[bytes], name: str) -> FolderRole | None:
-    if name.upper() == "INBOX":
-        return FolderRole.INBOX
-    for flag in flags:
-        role = _ROLE_FLAGS.get(flag.lower())
-        if role is not None:
-            return role
-    return None
+def _selectable(flags: Iterable[bytes]) -> bool:
+    lowered = {f.lower() for f in flags}
+    return b"\\noselect" not in lowered and b"\\nonexistent" not in lowered
+
+
+def _folders(listed: list[Listed], counts: dict[str, tuple[int, int]]) -> list[Folder]:
+    """Folders with their roles (SPECIAL-USE, else the name) and counts (None: not asked)."""
+    out = []
+    for (name, flags, delim), role in zip(listed, assign_roles(listed), strict=True):
+        unread, total = counts.get(name, (None, None))
+        display = clean_line(name)
+        out.append(Folder(name, display, delim or "/", role, unread, total, _selectable(flags)))
+    return out
 
 
 class ImapBackend:
@@ -391,12 +379,32 @@ class ImapBackend:
             raise
         self._selected = folder
         self._selected_uidvalidity = int(info.get(b"UIDVALIDITY", 0))
+        exists = int(info.get(b"EXISTS", 0))
+        uidnext = int(info.get(b"UIDNEXT", 0))
+        if not uidnext:  # optional in RFC 3501 (Courier never sends it)
+            uidnext = self._highest_uid(exists) + 1
         return MailboxInfo(
             uidvalidity=self._selected_uidvalidity,
-            uidnext=int(info.get(b"UIDNEXT", 0)),
+            uidnext=uidnext,
             highestmodseq=int(info.get(b"HIGHESTMODSEQ", 0)) if self._has(b"QRESYNC") else 0,
-            exists=int(info.get(b"EXISTS", 0)),
+            exists=exists,
         )
+
+    def _highest_uid(self, exists: int) -> int:
+        """The UID of the last message as of the SELECT just made (0: empty folder): the
+        message at sequence number EXISTS.  Not ``UID FETCH *`` nor STATUS: a message arriving
+        meanwhile would count, though the SELECT's EXISTS (what a cold fetch takes) does not."""
+        if not exists or self._raw is None:
+            return 0
+        found = [0]
+
+        def on_untagged(line: bytes) -> None:
+            m = _FETCH_UID.match(line)
+            if m is not None and int(m.group(1)) == exists:
+                found[0] = int(m.group(2))
+
+        self._raw.run([b"FETCH %d (UID)" % exists], on_untagged)
+        return found[0]
 
     def _noop_selected(self, folder: str) -> MailboxInfo | None:
         """When ``folder`` is selected since its last sync and QRESYNC is on: a NOOP instead of a
@@ -440,6 +448,12 @@ class ImapBackend:
         m = _HIGHESTMODSEQ.search(text.encode("latin-1", "replace"))
         if m is not None:
             modseq[0] = max(modseq[0], int(m.group(1)))
+        elif self._client is not None:
+            # Cyrus's NOOP carries no HIGHESTMODSEQ: without one, expunges (VANISHED has no
+            # MODSEQ) would come back on every resync.  Asked before the sync's CHANGEDSINCE,
+            # a value too low only repeats changes, never hides one.
+            status = self._client.folder_status(folder, [b"HIGHESTMODSEQ"])
+            modseq[0] = max(modseq[0], int(status.get(b"HIGHESTMODSEQ", 0)))
         return MailboxInfo(
             uidvalidity=state.uidvalidity,
             uidnext=state.uidnext,
@@ -464,33 +478,18 @@ class ImapBackend:
             listing = client.xlist_folders()
         else:
             listing = client.list_folders()
-        folders = []
+        listed: list[Listed] = []
+        counts: dict[str, tuple[int, int]] = {}
         for flags, delim, name in listing:
-            lowered = {f.lower() for f in flags}
-            selectable = b"\\noselect" not in lowered and b"\\nonexistent" not in lowered
-            unread = total = None
-            if selectable:
+            listed.append((name, list(flags), delimiter_text(delim)))
+            if _selectable(flags):
                 status = client.folder_status(name, [b"MESSAGES", b"UNSEEN"])
-                total, unread = int(status[b"MESSAGES"]), int(status[b"UNSEEN"])
-            folders.append(self._folder(name, flags, delim, unread, total, selectable))
-        return folders
-
-    def _folder(
-        self,
-        name: str,
-        flags: Iterable[bytes],
-        delim: bytes | str | None,
-        unread: int | None,
-        total: int | None,
-        selectable: bool,
-    ) -> Folder:
-        role = _role(flags, name) or _ROLE_NAMES.get(name.rsplit(str(delim or "/"), 1)[-1].lower())
-        delimiter = delim.decode() if isinstance(delim, bytes) else (delim or "/")
-        return Folder(name, clean_line(name), delimiter, role, unread, total, selectable)
+                counts[name] = (int(status[b"UNSEEN"]), int(status[b"MESSAGES"]))
+        return _folders(listed, counts)
 
     def _list_extended(self) -> list[Folder]:
         assert self._raw is not None
-        listed: list[tuple[str, list[bytes], bytes | None]] = []
+        listed: list[Listed] = []
         counts: dict[str, tuple[int, int]] = {}
 
         def on_untagged(line: bytes) -> None:
@@ -499,7 +498,7 @@ class ImapBackend:
                 if len(items) >= 3 and isinstance(items[0], list) and isinstance(items[2], bytes):
                     flags = [f for f in items[0] if isinstance(f, bytes)]
                     delim = items[1] if isinstance(items[1], bytes) else None
-                    listed.append((imap_utf7.decode(items[2]), flags, delim))
+                    listed.append((imap_utf7.decode(items[2]), flags, delimiter_text(delim)))
             elif line.startswith(b"* STATUS "):
                 items = parse_items(line[9:])
                 if len(items) >= 2 and isinstance(items[0], bytes) and isinstance(items[1], list):
@@ -511,13 +510,7 @@ class ImapBackend:
                     counts[imap_utf7.decode(items[0])] = (unread, total)
 
         self._raw.run([b'LIST "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))'], on_untagged)
-        out = []
-        for name, flags, delim in listed:
-            lowered = {f.lower() for f in flags}
-            selectable = b"\\noselect" not in lowered and b"\\nonexistent" not in lowered
-            unread, total = counts.get(name, (None, None))
-            out.append(self._folder(name, flags, delim, unread, total, selectable))
-        return out
+        return _folders(listed, counts)
 
     def folder_for_role(self, role: FolderRole) -> str | None:
         folders = self._folders if self._folders is not None else self.list_folders()
@@ -554,9 +547,21 @@ class ImapBackend:
         """Bring the cache of ``folder`` up to date; returns what changed."""
 
         def run(client: imapclient.IMAPClient) -> SyncStats:
+            live = self._noop_selected(folder)
+            if live is None:
+                return resync(client, None)
+            try:
+                return resync(client, live)
+            except ImapCommandError:
+                # The selected mailbox went away under us (deleted, maybe recreated): Cyrus
+                # says so only now, to the first FETCH.  The resync was one transaction, rolled
+                # back; a SELECT tells what is there now.
+                self._selected = None
+                return resync(client, None)
+
+        def resync(client: imapclient.IMAPClient, live: MailboxInfo | None) -> SyncStats:
             read_before = self._raw.bytes_read if self._raw is not None else 0
             started = time.perf_counter()
-            live = self._noop_selected(folder)
             info = live if live is not None else self._select(client, folder)
             self.last_refresh_seconds = time.perf_counter() - started
             assert self._raw is not None
@@ -824,14 +829,24 @@ class ImapBackend:
         else:
             client.expunge()
 
-    def delete(self, folder: str, uids: Iterable[int]) -> None:
+    def delete(self, folder: str, uids: Iterable[int], *, permanently: bool = False) -> str | None:
         uid_list = sorted(set(uids))
-        if not uid_list:
-            return
         trash = self.folder_for_role(FolderRole.TRASH)
-        if trash is not None and trash != folder:
-            self.move(folder, uid_list, trash)
-            return
+        if trash is None and not permanently:
+            self.list_folders()  # created elsewhere since we last looked?
+            trash = self.folder_for_role(FolderRole.TRASH)
+        if not permanently and trash != folder:
+            if trash is None:
+                raise NoTrashError(
+                    f"There is no Trash folder on {self.host}, so deleting would remove the "
+                    "message(s) for good; nothing was deleted. Delete them permanently, or "
+                    "create a folder named Trash first."
+                )
+            if uid_list:
+                self.move(folder, uid_list, trash)
+            return trash
+        if not uid_list:
+            return None
 
         def run(client: imapclient.IMAPClient) -> None:
             self._selected_on(client, folder)
@@ -839,6 +854,7 @@ class ImapBackend:
 
         self._call("deleting messages", run, retry=False)
         self._forget(folder, uid_list)
+        return None
 
     def expunge(self, folder: str) -> None:
         def run(client: imapclient.IMAPClient) -> None:

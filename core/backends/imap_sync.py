@@ -46,6 +46,8 @@ from smimetui.core.backends.imap_fetch import (
 )
 
 ITEMS = b"(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)"
+# Dovecot adds MODSEQ to every FETCH once QRESYNC is on; Cyrus only when asked.
+ITEMS_MODSEQ = b"(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE MODSEQ)"
 FIRST_BATCH = 500
 BATCH = 5000
 
@@ -157,7 +159,10 @@ class FolderSync:
             if self._dirty or (not cold and total != self.info.exists):
                 self._sweep(state)
                 total = self._swept_total if self._swept_total is not None else total
-            uidnext = max([self.info.uidnext] + [u + 1 for u, _, _ in self.changes.added])
+            # UIDNEXT never goes down within one UIDVALIDITY (a server without UIDNEXT in
+            # SELECT gives the last UID + 1, which drops when the newest messages are expunged)
+            known_next = [self.info.uidnext, state.uidnext]
+            uidnext = max(known_next + [u + 1 for u, _, _ in self.changes.added])
             self.cache.set_folder_state(
                 state.id, highestmodseq=self.info.highestmodseq, uidnext=uidnext
             )
@@ -260,7 +265,9 @@ class FolderSync:
             if row.uid >= state.uidnext:
                 last[1] = max(last[1], row.modseq)
 
-        new = self._fetch_uids(state, None, b"%d:*" % state.uidnext, state.uidnext, on_row)
+        new = self._fetch_uids(
+            state, None, b"%d:*" % state.uidnext, state.uidnext, on_row, ITEMS_MODSEQ
+        )
         self.info = replace(
             self.info, exists=last[0], highestmodseq=max(modseq, last[1]), uidnext=state.uidnext
         )
@@ -360,9 +367,11 @@ class FolderSync:
         uid_range: bytes = b"",
         minimum: int = 0,
         on_any: Callable[[int, FetchRow], None] | None = None,
+        items: bytes = ITEMS,
     ) -> int:
+        uid_text = uid_range or uid_set(uids or [])
         rows = fetch_rows(
-            self.raw, uid_range or uid_set(uids or []), minimum, self._other, on_any, self.folder
+            self.raw, uid_text, minimum, self._other, on_any, folder=self.folder, items=items
         )
         self._touched = self._touched or bool(rows)
         self._delta += self.cache.put_rows(state.id, rows)
@@ -377,6 +386,7 @@ def fetch_rows(
     on_other: Callable[[bytes], None],
     on_any: Callable[[int, FetchRow], None] | None = None,
     folder: str = "",
+    items: bytes = ITEMS,
 ) -> list[NewRow]:
     """Summaries of ``UID FETCH uids`` with a UID of at least ``minimum`` (``n:*`` returns the
     last message even when its UID is below n); ``on_any(seq, row)`` sees every complete FETCH.
@@ -400,11 +410,11 @@ def fetch_rows(
         if row.uid >= minimum and row.raw:
             rows.append(_new_row(row))
 
-    raw.run([b"UID FETCH %s %s" % (uids, ITEMS)], on_row)
+    raw.run([b"UID FETCH %s %s" % (uids, items)], on_row)
     if bad:
         again = uid_set(bad)
         bad.clear()
-        raw.run([b"UID FETCH %s %s" % (again, ITEMS)], on_row)
+        raw.run([b"UID FETCH %s %s" % (again, items)], on_row)
         if bad:
             raise damaged(len(bad), folder)
     return rows

@@ -298,13 +298,15 @@ class MaildirBackend:
                 os.rename(path, target)  # same filesystem: atomic, flags kept in the name
             self._files[folder].pop(uid, None)
 
-    def delete(self, folder: str, uids: Iterable[int]) -> None:
+    def delete(self, folder: str, uids: Iterable[int], *, permanently: bool = False) -> str | None:
         uids = list(uids)
-        if self._role_of(folder) is FolderRole.TRASH:
+        if permanently or self._role_of(folder) is FolderRole.TRASH:
             self.set_flags(folder, uids, add=[DELETED])
             self.expunge(folder)
-            return
-        self.move(folder, uids, self._folder_for_role_or_create(FolderRole.TRASH))
+            return None
+        trash = self._folder_for_role_or_create(FolderRole.TRASH)  # a local store may make one
+        self.move(folder, uids, trash)
+        return trash
 
     def expunge(self, folder: str) -> None:
         for uid, name in list(self._scan(folder).items()):

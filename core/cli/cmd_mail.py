@@ -1,4 +1,4 @@
-"""``smimetui folders|list|show|sync``: read an account's mail from the command line.
+"""``smimetui folders|list|show|sync|delete``: read an account's mail from the command line.
 
 ``show`` prints exactly what ``smimetui inspect`` prints for a file, for a message in a folder;
 ``list --json`` rows carry uid, from, subject, date (ISO 8601), flags and the signed/encrypted
@@ -26,7 +26,7 @@ from smimetui.core.backends.base import (
 )
 from smimetui.core.backends.factory import PasswordPrompt, open_backend
 from smimetui.core.cli.context import Context
-from smimetui.core.errors import InputError
+from smimetui.core.errors import InputError, NoTrashError
 from smimetui.core.sanitize import clean_line
 
 
@@ -62,6 +62,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     add_key_options(p)
     p.set_defaults(handler=run_show)
+
+    p = sub.add_parser(
+        "delete",
+        help="move messages to the Trash folder (in Trash: delete them for good)",
+        description="Move messages UID... of a folder to the account's Trash folder, or delete "
+        "them for good when they are in Trash already or with --permanently. Without a Trash "
+        "folder nothing is deleted unless --permanently is given.",
+    )
+    p.add_argument("uids", type=int, nargs="+", metavar="UID", help="from 'smimetui list'")
+    p.add_argument("--folder", default="INBOX", metavar="F", help="default: INBOX")
+    p.add_argument("--permanently", action="store_true", help="delete for good, not to Trash")
+    _account_option(p)
+    p.set_defaults(handler=run_delete)
 
     p = sub.add_parser("sync", help="bring the local cache of every folder up to date")
     _account_option(p)
@@ -165,6 +178,21 @@ def run_show(args: argparse.Namespace, ctx: Context) -> int:
     with opened(args, ctx) as (_account, backend):
         raw = backend.fetch_raw(args.folder, args.uid)
     print_report(inspect_bytes(raw, args, ctx), ctx, as_json=args.json)
+    return 0
+
+
+def run_delete(args: argparse.Namespace, ctx: Context) -> int:
+    count = len(set(args.uids))
+    with opened(args, ctx) as (_account, backend):
+        try:
+            trash = backend.delete(args.folder, args.uids, permanently=args.permanently)
+        except NoTrashError as exc:
+            raise NoTrashError(f"{exc.message} (smimetui delete --permanently)") from exc
+    folder = clean_line(args.folder)
+    if trash is None:
+        ctx.out(f"Deleted {count} message(s) from {folder} for good.")
+    else:
+        ctx.out(f"Moved {count} message(s) from {folder} to {clean_line(trash)}.")
     return 0
 
 

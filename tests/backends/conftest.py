@@ -1,22 +1,64 @@
-"""Session fixture: one real Dovecot for all backend tests; a fresh mail user per test."""
+"""Session fixtures: one real Dovecot, Cyrus and Courier for all backend tests; a fresh mail user
+per test.
+
+``mail_user`` is on the server named by ``server_kind``: Dovecot unless the test (or its class or
+module) is marked ``@pytest.mark.servers("dovecot", "cyrus", "courier")``, which runs it once per
+server.  Cyrus and Courier skip, with the reason, only where their unpacked binaries are absent
+(tests/backends/servers_fetch.sh puts them there; CI runs it)."""
 
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
 from smimetui.core.backends.cache import HeaderCache
 from smimetui.core.backends.imap import ImapBackend
 
+from . import courier, cyrus
 from .dovecot import DOVECOT, Dovecot
+from .servers import SPECIAL_MAILBOXES
 
 _users = itertools.count(1)
+SERVERS = ("dovecot", "cyrus", "courier")
+
+
+class ImapServer(Protocol):
+    """What the tests use of a server fixture (Dovecot, Cyrus, Courier)."""
+
+    kind: str
+    prefix: str  # personal folders' prefix: "INBOX." on Courier
+    delimiter: str
+    qresync: bool
+    imap_port: int
+
+    def folder(self, name: str) -> str: ...
+
+    def add_user(self, user: str, password: str) -> None: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def restart(self) -> None: ...
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "servers(*kinds): run the test on each IMAP server named")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "server_kind" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("servers")
+    kinds = marker.args if marker is not None else ("dovecot",)
+    metafunc.parametrize("server_kind", kinds, scope="session")
 
 
 @pytest.fixture(scope="session")
@@ -29,12 +71,58 @@ def dovecot() -> Iterator[Dovecot]:
     server.destroy()
 
 
+def _unavailable(reason: str | None) -> None:
+    """Skip where a server's binaries are absent; in CI (which fetches them) fail instead."""
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the backend tests on every server", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def cyrus_server() -> Iterator[cyrus.Cyrus]:
+    _unavailable(cyrus.unavailable())
+    server = cyrus.Cyrus.create()
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(scope="session")
+def courier_server() -> Iterator[courier.Courier]:
+    _unavailable(courier.unavailable())
+    server = courier.Courier.create()
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(scope="session")
+def server_kind() -> str:
+    """Dovecot, unless pytest_generate_tests parametrises it from a ``servers`` mark."""
+    return "dovecot"
+
+
+@pytest.fixture
+def server(server_kind: str, request: pytest.FixtureRequest) -> ImapServer:
+    """This test's server (function scope, so that it always follows ``server_kind``; the
+    servers themselves are session fixtures)."""
+    name = "dovecot" if server_kind == "dovecot" else f"{server_kind}_server"
+    found: ImapServer = request.getfixturevalue(name)
+    return found
+
+
 @dataclass
 class MailUser:
-    server: Dovecot
+    server: Any  # an ImapServer; Dovecot-only tests also use its TLS ports and CA
     name: str
     password: str
     tmp: Path
+
+    def box(self, name: str) -> str:
+        """The server's name of a personal folder: ``Archive``, or ``INBOX.Archive`` on Courier."""
+        return str(self.server.folder(name))
 
     def backend(self, **overrides: Any) -> ImapBackend:
         """A backend for this user (plaintext port unless overridden); caller closes it."""
@@ -53,10 +141,22 @@ class MailUser:
 
 
 @pytest.fixture
-def mail_user(dovecot: Dovecot, tmp_path: Path) -> MailUser:
+def mail_user(server: ImapServer, tmp_path: Path) -> MailUser:
     name = f"user{next(_users)}"
-    dovecot.add_user(name, f"secret-{name}")
-    return MailUser(dovecot, name, f"secret-{name}", tmp_path)
+    server.add_user(name, f"secret-{name}")
+    return MailUser(server, name, f"secret-{name}", tmp_path)
+
+
+@pytest.fixture
+def user_without_trash(server: ImapServer, tmp_path: Path) -> MailUser:
+    """A user with every special folder but Trash (Cyrus and Courier only: Dovecot's test
+    configuration creates Trash by itself, and Courier refuses to delete its Trash)."""
+    if server.kind == "dovecot":
+        pytest.skip("Dovecot's test configuration creates Trash by itself (auto = subscribe)")
+    name = f"user{next(_users)}"
+    folders = [f for f in SPECIAL_MAILBOXES if f != "Trash"]
+    server.add_user(name, f"secret-{name}", folders)  # type: ignore[call-arg]
+    return MailUser(server, name, f"secret-{name}", tmp_path)
 
 
 @pytest.fixture

@@ -85,6 +85,15 @@ class Dovecot:
     proc: subprocess.Popen[bytes] | None = None
     extra_conf: str = ""
 
+    kind = "dovecot"
+    prefix = ""  # personal folders at the top level
+    delimiter = "/"
+    qresync = True
+
+    def folder(self, name: str) -> str:
+        """The server's name of a personal folder (the same here)."""
+        return name
+
     # -- construction -----------------------------------------------------------------------------
     @classmethod
     def create(cls, extra_conf: str = "") -> Dovecot:

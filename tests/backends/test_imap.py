@@ -1,4 +1,7 @@
-"""The IMAP backend against a real Dovecot: login, TLS, folders, cache, resync, operations."""
+"""The IMAP backend against real servers: login, TLS, folders, cache, resync, operations.
+
+Everything but TLS runs on Dovecot, Cyrus and Courier; where they differ, the expectation says
+which server it is for (``mail_user.server``: kind, folder prefix, delimiter, QRESYNC)."""
 
 from __future__ import annotations
 
@@ -14,12 +17,17 @@ from smimetui.core.backends.base import FLAGGED, SEEN, FolderRole, MailBackend, 
 from smimetui.core.backends.cache import HeaderCache
 from smimetui.core.backends.cached_index import SortKey
 from smimetui.core.backends.imap import ImapBackend
-from smimetui.core.errors import AuthenticationError, FolderNotFoundError, TlsError
+from smimetui.core.errors import (
+    AuthenticationError,
+    FolderNotFoundError,
+    NoTrashError,
+    TlsError,
+)
 
-from .conftest import MailUser
+from .conftest import SERVERS, MailUser
 from .messages import make_message
 
-pytestmark = pytest.mark.dovecot
+pytestmark = [pytest.mark.dovecot, pytest.mark.servers(*SERVERS)]
 
 Make = Callable[..., ImapBackend]
 
@@ -72,16 +80,19 @@ class TestLogin:
         assert f"Login failed for {mail_user.name}" in str(err.value)
         assert str(err.value).endswith(".")
 
+    @pytest.mark.servers("dovecot")
     def test_tls_with_the_account_ca(self, make_backend: Make, mail_user: MailUser) -> None:
         server = mail_user.server
         backend = make_backend(port=server.imaps_port, security="tls", ca_file=str(server.ca_pem))
         assert backend.folder_for_role(FolderRole.SENT) == "Sent"
 
+    @pytest.mark.servers("dovecot")
     def test_starttls_with_the_account_ca(self, make_backend: Make, mail_user: MailUser) -> None:
         server = mail_user.server
         backend = make_backend(security="starttls", ca_file=str(server.ca_pem))
         assert backend.folder_for_role(FolderRole.TRASH) == "Trash"
 
+    @pytest.mark.servers("dovecot")
     def test_tls_without_the_ca_fails_clearly(
         self, make_backend: Make, mail_user: MailUser
     ) -> None:
@@ -94,17 +105,28 @@ class TestLogin:
 
 class TestFolders:
     @pytest.mark.parametrize("extensions", [True, False])
-    def test_roles_and_counts(self, make_backend: Make, extensions: bool) -> None:
+    def test_roles_and_counts(
+        self, make_backend: Make, mail_user: MailUser, extensions: bool
+    ) -> None:
+        """Roles from SPECIAL-USE (Dovecot, Cyrus) or else from the name after the real
+        delimiter (Courier: INBOX.Trash, no SPECIAL-USE)."""
         backend = make_backend(use_extensions=extensions)
         fill(backend, 3)
         backend.set_flags("INBOX", [1], add=[SEEN])
         folders = {f.name: f for f in backend.list_folders()}
-        roles = {f.role for f in folders.values()}
-        assert roles >= {FolderRole.INBOX, FolderRole.SENT, FolderRole.DRAFTS, FolderRole.TRASH}
-        assert folders["Junk"].role is FolderRole.JUNK
-        assert folders["Archive"].role is FolderRole.ARCHIVE
+        box = mail_user.box
+        assert folders["INBOX"].role is FolderRole.INBOX
+        for name, role in [
+            ("Sent", FolderRole.SENT),
+            ("Drafts", FolderRole.DRAFTS),
+            ("Trash", FolderRole.TRASH),
+            ("Junk", FolderRole.JUNK),
+            ("Archive", FolderRole.ARCHIVE),
+        ]:
+            assert folders[box(name)].role is role, name
+            assert backend.folder_for_role(role) == box(name)
         assert (folders["INBOX"].total, folders["INBOX"].unread) == (3, 2)
-        assert folders["Sent"].delimiter == "/"
+        assert folders[box("Sent")].delimiter == mail_user.server.delimiter
 
     def test_missing_folder(self, make_backend: Make) -> None:
         with pytest.raises(FolderNotFoundError, match="does not exist"):
@@ -112,7 +134,7 @@ class TestFolders:
 
 
 class TestCache:
-    def test_cold_then_warm_without_refetch(self, make_backend: Make) -> None:
+    def test_cold_then_warm_without_refetch(self, make_backend: Make, mail_user: MailUser) -> None:
         writer = make_backend()
         fill(writer, 30)
         cold = make_backend()
@@ -124,7 +146,10 @@ class TestCache:
         index2 = warm.open_folder("INBOX")
         assert warm.last_sync is not None
         assert not warm.last_sync.cold and warm.last_sync.new == 0
-        assert warm.last_sync.bytes_read == 0  # QRESYNC: HIGHESTMODSEQ unchanged, nothing fetched
+        if mail_user.server.qresync:  # HIGHESTMODSEQ unchanged: nothing fetched
+            assert warm.last_sync.bytes_read == 0
+        else:  # Courier: one FLAGS sweep, no message fetched again (no UIDNEXT in SELECT)
+            assert warm.last_sync.bytes_read < 30 * 100
         assert [index2.summary(p) for p in range(30)] == [index.summary(p) for p in range(30)]
 
     def test_warm_open_reads_the_snapshot_and_changes_replace_it(
@@ -201,6 +226,48 @@ class TestCache:
         assert index.uid_at(0) == 21 and index.position_of(5) is None
         assert index.summary(index.position_of(2) or 0).flagged  # type: ignore[arg-type]
 
+    def test_many_new_messages_from_another_client(
+        self, make_backend: Make, mail_user: MailUser, cache: HeaderCache
+    ) -> None:
+        """Courier sends no UIDNEXT in SELECT: it is the last message's UID + 1, so 50 new
+        messages are 50 new (not removals and flag changes), and later syncs find nothing."""
+        backend = make_backend()
+        fill(backend, 20)
+        backend.open_folder("INBOX")
+        state = cache.folder_state(mail_user.name, "INBOX")
+        assert state is not None and state.uidnext == 21
+        other = other_client(mail_user)
+        for i in range(50):
+            other.append("INBOX", make_message(random.Random(i), 100 + i))
+        other.logout()
+        stats = backend.sync("INBOX")
+        assert (stats.new, stats.expunged, stats.flag_changes, stats.total) == (50, 0, 0, 70)
+        assert backend.open_folder("INBOX").uids() == list(range(70, 0, -1))  # type: ignore[attr-defined]
+        for _ in range(2):
+            again = make_backend().sync("INBOX")  # as a new start, and again
+            assert (again.new, again.expunged, again.flag_changes, again.total) == (0, 0, 0, 70)
+
+    def test_newest_messages_expunged_then_new_ones(
+        self, make_backend: Make, mail_user: MailUser
+    ) -> None:
+        """Without UIDNEXT from the server, the last UID drops when the newest messages go;
+        UIDs are never reused, so what comes after is still found."""
+        backend = make_backend()
+        fill(backend, 5)
+        backend.open_folder("INBOX")
+        other = other_client(mail_user)
+        other.select_folder("INBOX")
+        other.add_flags([4, 5], [b"\\Deleted"])
+        other.expunge()
+        stats = backend.sync("INBOX")
+        assert (stats.new, stats.expunged, stats.total) == (0, 2, 3)
+        other.append("INBOX", b"Subject: after\r\n\r\nx\r\n")
+        other.logout()
+        stats = backend.sync("INBOX")
+        assert (stats.new, stats.expunged, stats.total) == (1, 0, 4)
+        index = backend.open_folder("INBOX")
+        assert index.uids() == [6, 3, 2, 1] and index.summary(0).subject == "after"  # type: ignore[attr-defined]
+
     def test_two_rounds_of_changes_on_a_selected_folder(
         self, make_backend: Make, mail_user: MailUser
     ) -> None:
@@ -220,17 +287,18 @@ class TestCache:
     def test_uidvalidity_change_invalidates(self, make_backend: Make, mail_user: MailUser) -> None:
         backend = make_backend()
         other = other_client(mail_user)
-        other.create_folder("Work")
-        fill(backend, 5, folder="Work")
-        assert len(backend.open_folder("Work")) == 5
-        other.delete_folder("Work")
-        time.sleep(1.1)  # Dovecot derives UIDVALIDITY from the clock
-        other.create_folder("Work")
-        other.append("Work", b"Subject: the only one now\r\n\r\nx\r\n")
+        work = mail_user.box("Work")
+        other.create_folder(work)
+        fill(backend, 5, folder=work)
+        assert len(backend.open_folder(work)) == 5
+        other.delete_folder(work)
+        time.sleep(1.1)  # Dovecot and Courier derive UIDVALIDITY from the clock
+        other.create_folder(work)
+        other.append(work, b"Subject: the only one now\r\n\r\nx\r\n")
         other.logout()
-        stats = backend.sync("Work")
+        stats = backend.sync(work)
         assert stats.invalidated and stats.cold
-        index = backend.open_folder("Work")
+        index = backend.open_folder(work)
         assert len(index) == 1 and index.summary(0).subject == "the only one now"
 
 
@@ -270,18 +338,62 @@ class TestOperations:
         assert backend.pending_changes() == 0
 
     @pytest.mark.parametrize("extensions", [True, False])
-    def test_copy_move_delete(self, make_backend: Make, extensions: bool) -> None:
+    def test_copy_move_delete(
+        self, make_backend: Make, mail_user: MailUser, extensions: bool
+    ) -> None:
         backend = make_backend(use_extensions=extensions)
+        archive, trash = mail_user.box("Archive"), mail_user.box("Trash")
         fill(backend, 6)
         backend.open_folder("INBOX")
-        backend.copy("INBOX", [1], "Archive")
-        backend.move("INBOX", [2, 3], "Archive")
-        backend.delete("INBOX", [4])
+        backend.copy("INBOX", [1], archive)
+        backend.move("INBOX", [2, 3], archive)
+        assert backend.delete("INBOX", [4]) == trash  # says where it went
         assert backend.open_folder("INBOX").uids() == [6, 5, 1]  # type: ignore[attr-defined]
-        assert len(backend.open_folder("Archive")) == 3
-        assert len(backend.open_folder("Trash")) == 1
-        backend.delete("Trash", [1])  # in Trash already: gone for good
-        assert len(backend.open_folder("Trash")) == 0
+        assert len(backend.open_folder(archive)) == 3
+        assert len(backend.open_folder(trash)) == 1
+        assert backend.delete(trash, [1]) is None  # in Trash already: gone for good
+        assert len(backend.open_folder(trash)) == 0
+
+    @pytest.mark.servers("cyrus", "courier")
+    def test_delete_without_trash_asks_and_never_expunges(
+        self, user_without_trash: MailUser, cache: HeaderCache
+    ) -> None:
+        """No Trash folder: nothing is removed until the caller says ``permanently``."""
+        user = user_without_trash
+        backend = user.backend(cache=cache)
+        try:
+            fill(backend, 3)
+            backend.open_folder("INBOX")
+            assert backend.folder_for_role(FolderRole.TRASH) is None
+            with pytest.raises(NoTrashError) as err:
+                backend.delete("INBOX", [2])
+            assert "nothing was deleted" in str(err.value) and str(err.value).endswith(".")
+            assert sorted(server_flags(user)) == [1, 2, 3]
+            assert backend.open_folder("INBOX").uids() == [3, 2, 1]  # type: ignore[attr-defined]
+            assert backend.delete("INBOX", [2], permanently=True) is None
+            assert sorted(server_flags(user)) == [1, 3]
+            assert backend.open_folder("INBOX").uids() == [3, 1]  # type: ignore[attr-defined]
+        finally:
+            backend.close()
+
+    @pytest.mark.servers("cyrus", "courier")
+    def test_delete_finds_a_trash_folder_created_meanwhile(
+        self, user_without_trash: MailUser, cache: HeaderCache
+    ) -> None:
+        """Created by another client, without a SPECIAL-USE flag: found by its name."""
+        user = user_without_trash
+        backend = user.backend(cache=cache)
+        try:
+            fill(backend, 2)
+            backend.open_folder("INBOX")
+            assert backend.folder_for_role(FolderRole.TRASH) is None
+            other = other_client(user)
+            other.create_folder(user.box("Trash"))
+            other.logout()
+            assert backend.delete("INBOX", [1]) == user.box("Trash")
+            assert sorted(server_flags(user, user.box("Trash"))) == [1]
+        finally:
+            backend.close()
 
     def test_expunge(self, make_backend: Make) -> None:
         backend = make_backend()
@@ -291,15 +403,16 @@ class TestOperations:
         backend.expunge("INBOX")
         assert backend.open_folder("INBOX").uids() == [3, 1]  # type: ignore[attr-defined]
 
-    def test_append_returns_uid_and_search(self, make_backend: Make) -> None:
+    def test_append_returns_uid_and_search(self, make_backend: Make, mail_user: MailUser) -> None:
         backend = make_backend()
+        sent = mail_user.box("Sent")
         fill(backend, 3)
-        uid = backend.append("Sent", b"Subject: zebra crossing\r\n\r\nstripes\r\n", [SEEN])
+        uid = backend.append(sent, b"Subject: zebra crossing\r\n\r\nstripes\r\n", [SEEN])
         assert uid == 1
-        assert backend.search("Sent", "zebra") == [1]
-        assert backend.search("Sent", "stripes") == [1]
+        assert backend.search(sent, "zebra") == [1]
+        assert backend.search(sent, "stripes") == [1]
         assert backend.search("INBOX", "zebra") == []
-        assert backend.open_folder("Sent").summary(0).seen
+        assert backend.open_folder(sent).summary(0).seen
 
     def test_sort_by_subject_and_sender(self, make_backend: Make) -> None:
         backend = make_backend()
@@ -349,6 +462,8 @@ class TestIdle:
         backend = make_backend()
         fill(backend, 3)
         backend.open_folder("INBOX")
+        state = backend.cache.folder_state(mail_user.name, "INBOX")
+        assert state is not None and state.uidnext == 4  # IDLE fetches from here, not from 1
         found: list[int] = []
         seen = threading.Event()
         stop = threading.Event()

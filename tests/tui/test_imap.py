@@ -1,14 +1,26 @@
-"""The app on a real Dovecot (issue 4): password prompt, list, and new mail arriving by IDLE."""
+"""The app on a real Dovecot (issue 4): password prompt, list, and new mail arriving by IDLE;
+on Courier without a Trash folder, ``d`` asks before deleting for good (issue 12)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from smimetui.core.accounts import Account, add_account
 from smimetui.core.home import Home
+from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.screens.passphrase import PassphraseScreen
 from smimetui.tui.widgets.message_list import MessageList
-from tests.backends.conftest import MailUser, dovecot, mail_user  # noqa: F401
+from tests.backends.conftest import (  # noqa: F401
+    MailUser,
+    courier_server,
+    dovecot,
+    mail_user,
+    server,
+    server_kind,
+)
+from tests.backends.courier import Courier
 from tests.backends.messages import generate
 
 from .helpers import SIZE, make_app
@@ -56,3 +68,56 @@ async def test_imap_account_lists_and_new_mail_arrives(home: Home, mail_user: Ma
             other.close()
         await _until(pilot, lambda: len(lst.index) == 4)
         assert lst.current_uid == selected  # the selection survived the refresh
+
+
+def _account(home: Home, user: MailUser) -> None:
+    add_account(
+        home,
+        Account(
+            name="work",
+            email=f"{user.name}@example.org",
+            imap_host="127.0.0.1",
+            imap_port=user.server.imap_port,
+            imap_security="none",
+            username=user.name,
+        ),
+    )
+
+
+async def test_delete_without_trash_asks_before_deleting_for_good(
+    home: Home,
+    courier_server: Courier,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    user = MailUser(courier_server, "tui-no-trash", "secret-tui", tmp_path)
+    courier_server.add_user(user.name, user.password, ["Sent", "Drafts"])
+    writer = user.backend()
+    try:
+        for raw in generate(2):
+            writer.append("INBOX", raw)
+    finally:
+        writer.close()
+    _account(home, user)
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: isinstance(app.screen, PassphraseScreen))
+        await pilot.press(*user.password, "enter")
+        lst = app.screen.query_one(MessageList)
+        await _until(pilot, lambda: len(lst.index) == 2)
+        await pilot.press("d")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.title_text == "No Trash folder"  # type: ignore[attr-defined]
+        await pilot.press("n")  # no: nothing happens
+        await pilot.pause(0.5)
+        assert len(lst.index) == 2 and not [n for n in app._notifications if n.title == "Moved"]
+        await pilot.press("d")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await _until(pilot, lambda: len(lst.index) == 1)
+        said = [n.message for n in app._notifications if n.title == "Deleted"]
+        assert said == ["Deleted 1 message(s) for good."]
+    reader = user.backend()
+    try:
+        assert len(reader.open_folder("INBOX")) == 1
+    finally:
+        reader.close()

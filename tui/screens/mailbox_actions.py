@@ -28,9 +28,11 @@ class MessageActions(MailboxWorkers):
     report_uid: int | None
 
     def on_messages_moved(self, message: m.MessagesMoved) -> None:
-        self.notify(
-            f"Moved {len(message.uids)} message(s) to {message.dest}.", title="Moved", markup=False
-        )
+        count = len(message.uids)
+        if message.for_good:
+            self.notify(f"Deleted {count} message(s) for good.", title="Deleted", markup=False)
+        else:
+            self.notify(f"Moved {count} message(s) to {message.dest}.", title="Moved", markup=False)
         if self.folder == message.folder:
             self.report = None
             self.open_folder(message.folder)
@@ -40,6 +42,17 @@ class MessageActions(MailboxWorkers):
         uid = self.query_one(MessageList).current_uid
         if uid is not None and self.folder is not None:
             self.move_messages(self.folder, (uid,), None, "Trash")
+
+    def _confirm_delete_for_good(self, folder: str, uids: tuple[int, ...], why: str) -> None:
+        """No Trash folder to move to: delete for good only after an explicit yes."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.move_messages(folder, uids, None, "", permanently=True)
+
+        question = f"Delete {len(uids)} message(s) for good? This cannot be undone."
+        dialog = ConfirmScreen("No Trash folder", question, why, yes="Delete for good")
+        self.app.push_screen(dialog, answered)
 
     def action_move(self) -> None:
         uid = self.query_one(MessageList).current_uid

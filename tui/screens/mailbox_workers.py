@@ -10,7 +10,8 @@ from textual import work
 from textual.screen import Screen
 
 from smimetui.core.backends.base import SEEN
-from smimetui.core.errors import SmimeTuiError
+from smimetui.core.errors import NoTrashError, SmimeTuiError
+from smimetui.core.sanitize import clean_line
 from smimetui.core.smime.report import Attachment, SecurityReport
 from smimetui.tui import messages as m
 from smimetui.tui.certimport import ImportOutcome
@@ -24,6 +25,9 @@ class MailboxWorkers(Screen[None]):
     threading: bool
 
     def _confirm_replacement(self, report: SecurityReport, outcome: ImportOutcome) -> None:
+        raise NotImplementedError
+
+    def _confirm_delete_for_good(self, folder: str, uids: tuple[int, ...], why: str) -> None:
         raise NotImplementedError
 
     @work(
@@ -89,15 +93,28 @@ class MailboxWorkers(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="change", description="move")
     def move_messages(
-        self, folder: str, uids: tuple[int, ...], dest: str | None, label: str
+        self,
+        folder: str,
+        uids: tuple[int, ...],
+        dest: str | None,
+        label: str,
+        permanently: bool = False,
     ) -> None:
+        """Move to ``dest``; None deletes (to Trash, or for good: in Trash, or ``permanently``
+        after the user said yes because there is no Trash folder)."""
+        for_good = False
         if dest is None:
-            self.session.backend_call("delete", folder, uids)
+            try:
+                trash = self.session.backend_call("delete", folder, uids, permanently=permanently)
+            except NoTrashError as exc:
+                self.app.call_from_thread(self._confirm_delete_for_good, folder, uids, exc.message)
+                return
+            label, for_good = clean_line(trash or ""), trash is None
         else:
             self.session.backend_call("move", folder, uids, dest)
         for uid in uids:
             self.session.reports.forget(folder, uid)
-        self.post_message(m.MessagesMoved(folder, uids, label))
+        self.post_message(m.MessagesMoved(folder, uids, label, for_good))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
     def run_search(self, folder: str, text: str) -> None:
