@@ -113,7 +113,12 @@ class SmimeTuiApp(App[int], WorkerErrors):
             self.push_screen(screen, answer.set_result)
 
         self.call_from_thread(show)
-        return answer.result()
+        while True:  # a prompt left open when the app quits must not hold the worker forever
+            try:
+                return answer.result(timeout=0.25)
+            except concurrent.futures.TimeoutError:
+                if not self.is_running:
+                    return None
 
     # -- new mail: IMAP IDLE in one App-level, long-lived worker ---------------------------
     def watch_folder(self, folder: str, target: MessagePump) -> None:

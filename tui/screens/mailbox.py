@@ -27,7 +27,7 @@ from smimetui.tui.screens.mailbox_actions import MessageActions
 from smimetui.tui.screens.mailbox_keys import MAILBOX_BINDINGS
 from smimetui.tui.screens.mailbox_search import MailboxSearch
 from smimetui.tui.services import MailSession
-from smimetui.tui.verdict import Level, verdict_for
+from smimetui.tui.verdict import Level, is_locked, verdict_for
 from smimetui.tui.widgets.folder_tree import FolderTree
 from smimetui.tui.widgets.message_list import MessageList
 from smimetui.tui.widgets.message_view import MessageView
@@ -181,6 +181,8 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
 
     @on(MessageList.Highlighted)
     def row_highlighted(self, event: MessageList.Highlighted) -> None:
+        if isinstance(event, MessageList.Selected):
+            return  # Selected is a Highlighted too: row_selected loads it, once
         if self._load_timer is not None:
             self._load_timer.stop()
         folder, uid = self.folder, event.uid
@@ -190,10 +192,13 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
 
     @on(MessageList.Selected)
     def row_selected(self, event: MessageList.Selected) -> None:
+        if self._load_timer is not None:
+            self._load_timer.stop()  # the preview's load would ask for a passphrase a second time
         if self.folder is not None and self._in_drafts():
             self.open_draft(self.folder, event.uid)  # enter on a draft: go on writing it
             return
-        if self.folder is not None and event.uid != self.report_uid:
+        again = self.report is not None and is_locked(self.report)  # asks for the passphrase
+        if self.folder is not None and (event.uid != self.report_uid or again):
             self.load_message(self.folder, event.uid)
         self.query_one("#message-body").focus()
 
@@ -220,6 +225,8 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
             return None
         if action in _NEEDS_ROW and self.query_one(MessageList).current_uid is None:
             return None
+        if action == "unlock":
+            return True if (self.report and is_locked(self.report)) else None
         if action == "import_certificate":
             from smimetui.tui.certimport import can_import
 
@@ -229,6 +236,11 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
             ok = sig is not None and bool(sig.chain_path) and sig.chain_path[-1].cert.self_signed
             return True if ok and sig and sig.chain.value == "untrusted" else None
         return True
+
+    def action_unlock(self) -> None:
+        """Enter on a locked message (focus in its body): ask for the passphrase again."""
+        if self.folder is not None and self.report_uid is not None:
+            self.load_message(self.folder, self.report_uid)
 
     def action_back(self) -> None:
         focused = self.focused

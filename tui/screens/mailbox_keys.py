@@ -83,6 +83,14 @@ MAILBOX_BINDINGS: list[BindingType] = [
         id="contacts",
         show=False,
     ),
+    Binding(
+        "enter",
+        "unlock",
+        "Unlock",
+        tooltip="Ask for the passphrase of the locked message again",
+        id="unlock",
+        show=False,
+    ),
     Binding("tab", "app.focus_next", "Next pane", show=False, id="focus-next"),
     Binding("question_mark", "help", "Help", tooltip="All keys", id="help"),
 ]
