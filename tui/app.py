@@ -80,7 +80,13 @@ class SmimeTuiApp(App[int], WorkerErrors):
         if self.session is None:
             self.push_screen(FirstRunScreen(self.config_path, self.problem))
             return
-        self.push_screen(MailboxScreen(self.session, threading=self.settings.threading))
+        self.push_screen(
+            MailboxScreen(
+                self.session,
+                threading=self.settings.threading,
+                mark_read_after=self.settings.mark_read_after,
+            )
+        )
         if self.startup_notice:
             self.notify(self.startup_notice, title="Demo", timeout=12, markup=False)
 

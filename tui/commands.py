@@ -19,6 +19,8 @@ SCREEN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("mail: Forward message", "forward", "Forward the open message (f)"),
     ("mail: Delete message", "delete", "Move the highlighted message to Trash (d)"),
     ("mail: Move message", "move", "Move the highlighted message to another folder (m)"),
+    ("mail: Flag or unflag message", "toggle_flag", "Toggle the flag of the highlighted one (F)"),
+    ("mail: Mark read or unread", "toggle_read", "Toggle read/unread of the highlighted one (M)"),
     ("mail: Search folder", "search", "Search this folder (/)"),
     ("mail: Next search match", "next_match", "Jump to the next match (n)"),
     ("mail: Previous search match", "previous_match", "Jump to the previous match (N)"),

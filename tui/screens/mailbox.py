@@ -7,7 +7,6 @@ at the app (``SmimeTuiApp.on_worker_state_changed``).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from textual import on
@@ -24,6 +23,7 @@ from smimetui.core.smime.report import SecurityReport
 from smimetui.tui import messages as m
 from smimetui.tui.screens.help import HelpScreen
 from smimetui.tui.screens.mailbox_actions import MessageActions
+from smimetui.tui.screens.mailbox_flags import ReadFlags
 from smimetui.tui.screens.mailbox_keys import MAILBOX_BINDINGS
 from smimetui.tui.screens.mailbox_search import MailboxSearch
 from smimetui.tui.services import MailSession
@@ -36,13 +36,19 @@ from smimetui.tui.worker_errors import WorkerErrors
 
 # Actions that need an open message.
 _NEEDS_MESSAGE = {"reply", "reply_all", "forward", "view_certificate", "save_attachments"}
-_NEEDS_ROW = {"delete", "move"}
+_NEEDS_ROW = {"delete", "move", "toggle_flag", "toggle_read"}
 
 
-class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
+class MailboxScreen(MessageActions, ReadFlags, MailboxSearch, Screen[None], WorkerErrors):
     BINDINGS: ClassVar[list[BindingType]] = MAILBOX_BINDINGS
 
-    def __init__(self, session: MailSession, *, threading: bool = False) -> None:
+    def __init__(
+        self,
+        session: MailSession,
+        *,
+        threading: bool = False,
+        mark_read_after: float | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
         self.folder: str | None = None
@@ -54,6 +60,7 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
         self._verify_timer: Timer | None = None
         self._shown_folder: str | None = None  # the folder the list shows now
         self._init_search()
+        self._init_flags(mark_read_after)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -117,6 +124,8 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
             lst.badges = {}
         self._shown_folder = message.folder
         lst.set_index(message.index, cursor_uid=keep)
+        if not same:
+            self.folder_shown()
         self._apply_cached_badges()
         self._schedule_verify()
 
@@ -155,20 +164,8 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
         self.query_one(SecurityPane).show(message.report, message.signer)
         lst = self.query_one(MessageList)
         lst.set_badge(message.uid, verdict_for(message.report).badge)
-        self._count_read(message.folder, message.uid)
-        lst.mark_seen(message.uid)
+        self.preview_shown(message.uid)
         self.refresh_bindings()
-
-    def _count_read(self, folder: str, uid: int) -> None:
-        """One unread message less in the folder tree when a new message is opened."""
-        lst = self.query_one(MessageList)
-        position = lst.index.position_of(uid)
-        if position is None or uid in lst.seen_uids or lst.index.summary(position).seen:
-            return
-        tree = self.query_one(FolderTree)
-        known = tree.folders.get(folder)
-        if known is not None and known.unread:
-            tree.update_folder(replace(known, unread=known.unread - 1))
 
     # -- widget events -------------------------------------------------------------------------
 
@@ -183,6 +180,7 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
     def row_highlighted(self, event: MessageList.Highlighted) -> None:
         if isinstance(event, MessageList.Selected):
             return  # Selected is a Highlighted too: row_selected loads it, once
+        self.row_moved(event.uid)
         if self._load_timer is not None:
             self._load_timer.stop()
         folder, uid = self.folder, event.uid
@@ -198,6 +196,7 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
             self.open_draft(self.folder, event.uid)  # enter on a draft: go on writing it
             return
         again = self.report is not None and is_locked(self.report)  # asks for the passphrase
+        self.set_seen(event.uid, True)  # opened: read (a preview alone does not mark it)
         if self.folder is not None and (event.uid != self.report_uid or again):
             self.load_message(self.folder, event.uid)
         self.query_one("#message-body").focus()

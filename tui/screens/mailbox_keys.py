@@ -28,6 +28,22 @@ MAILBOX_BINDINGS: list[BindingType] = [
     Binding("a", "reply_all", "Reply all", tooltip="Reply to everyone", id="reply-all"),
     Binding("f", "forward", "Forward", tooltip="Forward the message", id="forward"),
     Binding("d", "delete", "Delete", tooltip="Move to Trash", id="delete"),
+    Binding(
+        "F",
+        "toggle_flag",
+        "Flag",
+        tooltip="Flag or unflag the highlighted message (* in the list)",
+        id="toggle-flag",
+        show=False,
+    ),
+    Binding(
+        "M",
+        "toggle_read",
+        "Read/unread",
+        tooltip="Mark the highlighted message read or unread",
+        id="toggle-read",
+        show=False,
+    ),
     Binding("m", "move", "Move", tooltip="Move to another folder", id="move"),
     Binding(
         "s",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from textual import work
 from textual.screen import Screen
 
-from smimetui.core.backends.base import SEEN
 from smimetui.core.errors import SmimeTuiError
 from smimetui.core.smime.report import Attachment, SecurityReport
 from smimetui.tui import messages as m
@@ -64,7 +63,13 @@ class MailboxWorkers(Screen[None]):
         except SmimeTuiError:  # a damaged address book must not hide the message
             signer = None
         self.post_message(m.MessageLoaded(folder, uid, raw, report, signer))
-        self.session.backend_call("set_flags", folder, [uid], add=[SEEN])
+
+    @work(thread=True, exit_on_error=False, group="flags", description="set flags")
+    def store_flags(
+        self, folder: str, uids: tuple[int, ...], add: list[str], remove: list[str]
+    ) -> None:
+        """Seen / Flagged on the server (the list already shows the change)."""
+        self.session.backend_call("set_flags", folder, list(uids), add=add, remove=remove)
 
     @work(
         thread=True,

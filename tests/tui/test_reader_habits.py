@@ -1,0 +1,112 @@
+"""Issue 10 §3: what a NeoMutt or Thunderbird user expects of the mailbox: nothing is marked
+read by starting the app, Enter (or a chosen preview delay) marks read, M and F toggle
+read/unread and the flag on the server."""
+
+from __future__ import annotations
+
+from smimetui.core.backends.base import FLAGGED, SEEN
+from smimetui.core.backends.maildir import MaildirBackend
+from smimetui.core.home import Home
+from smimetui.tui.keys import UiSettings
+from smimetui.tui.widgets.message_list import MessageList
+
+from .helpers import SIZE, make_app, settle
+
+
+def _flags(home: Home, folder: str = "INBOX") -> dict[int, frozenset[str]]:
+    """Every message's flags as stored (what the server would say)."""
+    index = MaildirBackend(home.data_dir / "Mail").open_folder(folder)
+    return {index.uid_at(p): index.summary(p).flags for p in range(len(index))}
+
+
+def _newest(home: Home) -> int:
+    """The newest INBOX message, made unread (the demo's welcome message starts read)."""
+    backend = MaildirBackend(home.data_dir / "Mail")
+    uid = backend.open_folder("INBOX").uid_at(0)
+    backend.set_flags("INBOX", [uid], remove=[SEEN])
+    return uid
+
+
+class TestSeen:
+    async def test_starting_marks_nothing_read(self, demo_home: Home) -> None:
+        newest = _newest(demo_home)
+        assert SEEN not in _flags(demo_home)[newest]
+        before = _flags(demo_home)
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.pause(1.0)
+            await settle(pilot)
+            assert app.screen.query_one(MessageList).current_uid == newest  # it is previewed
+        assert _flags(demo_home) == before
+
+    async def test_enter_marks_read_a_preview_does_not(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("j")
+            await settle(pilot)
+            uid = app.screen.query_one(MessageList).current_uid
+            assert uid is not None and SEEN not in _flags(demo_home)[uid]
+            await pilot.press("enter")
+            await settle(pilot)
+        assert SEEN in _flags(demo_home)[uid]
+
+    async def test_preview_delay_from_the_config(self, demo_home: Home) -> None:
+        newest = _newest(demo_home)
+        app = make_app(demo_home, UiSettings(mark_read_after=0.3))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("j")
+            await settle(pilot)
+            await pilot.pause(0.5)
+            await settle(pilot)
+            uid = app.screen.query_one(MessageList).current_uid
+        flags = _flags(demo_home)
+        assert uid is not None and SEEN in flags[uid]
+        assert SEEN not in flags[newest]  # the automatic first preview is not reading
+
+    def test_mark_read_after_must_be_seconds(self) -> None:
+        import pytest
+
+        from smimetui.core.errors import ConfigError
+        from smimetui.tui.keys import ui_settings
+
+        assert ui_settings({"ui": {"mark_read_after": 2}}).mark_read_after == 2.0
+        with pytest.raises(ConfigError, match="mark_read_after"):
+            ui_settings({"ui": {"mark_read_after": "soon"}})
+
+
+class TestToggles:
+    async def test_m_toggles_read_and_unread(self, demo_home: Home) -> None:
+        newest = _newest(demo_home)
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("M")
+            await settle(pilot)
+            assert SEEN in _flags(demo_home)[newest]
+            await pilot.press("M")
+            await settle(pilot)
+            assert SEEN not in _flags(demo_home)[newest]
+            await pilot.press("enter")  # reading it
+            await settle(pilot)
+            app.screen.query_one(MessageList).focus()
+            await pilot.press("M")  # ... and keeping it unread, as in Thunderbird
+            await settle(pilot)
+        assert SEEN not in _flags(demo_home)[newest]
+
+    async def test_f_toggles_the_flag_shown_as_a_star(self, demo_home: Home) -> None:
+        newest = _newest(demo_home)
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("F")
+            await settle(pilot)
+            lst = app.screen.query_one(MessageList)
+            assert FLAGGED in lst.flags_of(newest)
+            assert lst.render_line(0).text.startswith("N*")
+            assert FLAGGED in _flags(demo_home)[newest]
+            await pilot.press("F")
+            await settle(pilot)
+        assert FLAGGED not in _flags(demo_home)[newest]
