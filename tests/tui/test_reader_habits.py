@@ -110,3 +110,33 @@ class TestToggles:
             await pilot.press("F")
             await settle(pilot)
         assert FLAGGED not in _flags(demo_home)[newest]
+
+
+class TestLayout:
+    async def test_security_pane_at_80x24_leaves_list_and_message_readable(
+        self, demo_home: Home
+    ) -> None:
+        from smimetui.tui.widgets.message_view import MessageView
+        from smimetui.tui.widgets.security_pane import SecurityPane
+
+        app = make_app(demo_home)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            screen = app.screen
+            assert screen.query_one(SecurityPane).region.width >= 30
+            assert screen.query_one(MessageList).region.width >= 36
+            assert screen.query_one(MessageView).region.width >= 36
+            await pilot.press("s")  # hidden again: the folders come back
+            await settle(pilot)
+            assert screen.query_one("#folders").region.width > 0
+
+    async def test_wide_terminal_keeps_the_folders_beside_the_pane(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            assert app.screen.query_one("#folders").region.width > 0
+            assert app.screen.query_one(MessageList).region.width >= 50

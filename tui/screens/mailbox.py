@@ -41,6 +41,8 @@ _NEEDS_ROW = {"delete", "move", "toggle_flag", "toggle_read"}
 
 class MailboxScreen(MessageActions, ReadFlags, MailboxSearch, Screen[None], WorkerErrors):
     BINDINGS: ClassVar[list[BindingType]] = MAILBOX_BINDINGS
+    # Below 110 columns the security pane would squeeze the list and the message to nothing.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
 
     def __init__(
         self,
@@ -251,6 +253,7 @@ class MailboxScreen(MessageActions, ReadFlags, MailboxSearch, Screen[None], Work
     def action_toggle_security(self) -> None:
         pane = self.query_one(SecurityPane)
         pane.display = not pane.display
+        self.set_class(pane.display, "-security")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self))
