@@ -228,14 +228,9 @@ class MailboxScreen(MessageActions, ReadFlags, MailboxSearch, Screen[None], Work
             return None
         if action == "unlock":
             return True if (self.report and is_locked(self.report)) else None
-        if action == "import_certificate":
-            from smimetui.tui.certimport import can_import
-
-            return True if (self.report and can_import(self.report, self.session)) else None
-        if action == "trust_root":
-            sig = self.report.signature if self.report else None
-            ok = sig is not None and bool(sig.chain_path) and sig.chain_path[-1].cert.self_signed
-            return True if ok and sig and sig.chain.value == "untrusted" else None
+        if action in ("import_certificate", "trust_root"):
+            # Enabled on any open message: when it cannot be done, the key says why.
+            return True if self.report is not None else None
         return True
 
     def action_unlock(self) -> None:
