@@ -140,3 +140,38 @@ class TestLayout:
             await settle(pilot)
             assert app.screen.query_one("#folders").region.width > 0
             assert app.screen.query_one(MessageList).region.width >= 50
+
+
+class TestHelp:
+    async def test_question_mark_in_the_footer_at_80_and_120_columns(self, demo_home: Home) -> None:
+        from .helpers import screen_text
+
+        for size in ((80, 24), (120, 30)):
+            app = make_app(demo_home)
+            async with app.run_test(size=size) as pilot:
+                await settle(pilot)
+                footer = screen_text(app).rstrip().splitlines()[-1]
+                assert "? Help" in footer, (size, footer)
+
+    async def test_help_scrolls_to_its_last_line(self, demo_home: Home) -> None:
+        from textual.widgets import DataTable
+
+        from smimetui.tui.screens.help import HelpScreen
+
+        from .helpers import screen_text
+
+        app = make_app(demo_home)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            table = app.screen.query_one(DataTable)
+            last = str(table.get_row_at(table.row_count - 1)[2])  # what it does
+            assert last not in screen_text(app)  # more keys than fit at 80x24
+            await pilot.press("G")
+            await pilot.pause()
+            assert last in screen_text(app)
+            await pilot.press("g")
+            await pilot.pause()
+            assert str(table.get_row_at(0)[2]) in screen_text(app)
