@@ -175,3 +175,37 @@ class TestHelp:
             await pilot.press("g")
             await pilot.pause()
             assert str(table.get_row_at(0)[2]) in screen_text(app)
+
+
+class TestNavigation:
+    async def test_cursor_stays_near_a_deleted_message(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            lst = app.screen.query_one(MessageList)
+            lst.cursor = 5
+            await settle(pilot)
+            gone, following = lst.current_uid, lst.index.uid_at(6)
+            await pilot.press("d")
+            await settle(pilot)
+            assert lst.index.position_of(gone) is None
+            assert lst.cursor == 5 and lst.current_uid == following
+
+    async def test_folder_tree_moves_with_j_and_k(self, demo_home: Home) -> None:
+        from smimetui.tui.widgets.folder_tree import FolderTree
+
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            tree = app.screen.query_one(FolderTree)
+            tree.focus()
+            start = tree.cursor_line
+            await pilot.press("j", "j")
+            assert tree.cursor_line == start + 2
+            await pilot.press("k")
+            assert tree.cursor_line == start + 1
+            node = tree.cursor_node
+            assert node is not None and node.data is not None
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen.folder == node.data.name  # type: ignore[attr-defined]

@@ -125,7 +125,8 @@ class MailboxScreen(MessageActions, ReadFlags, MailboxSearch, Screen[None], Work
         if not same:
             lst.badges = {}
         self._shown_folder = message.folder
-        lst.set_index(message.index, cursor_uid=keep)
+        near = lst.cursor if same else None
+        lst.set_index(message.index, cursor_uid=keep, near=near)
         if not same:
             self.folder_shown()
         self._apply_cached_badges()

@@ -85,7 +85,11 @@ class MessageList(ScrollView, can_focus=True):
         self._frame: tuple[int, int, int] = (0, 0, -1)  # top row, row width, cursor row or -1
 
     # -- data ---------------------------------------------------------------------------
-    def set_index(self, index: FolderIndex, cursor_uid: int | None = None) -> None:
+    def set_index(
+        self, index: FolderIndex, cursor_uid: int | None = None, near: int | None = None
+    ) -> None:
+        """Show ``index``, the cursor on ``cursor_uid``; if that is gone (deleted, moved), at
+        position ``near`` (the message that took its place), else on the first row."""
         self.index = index
         self.seen_uids = set()
         self.flag_overrides = {}
@@ -93,7 +97,9 @@ class MessageList(ScrollView, can_focus=True):
         self.virtual_size = Size(0, len(index))
         position = index.position_of(cursor_uid) if cursor_uid is not None else None
         self.scroll_to(y=0, animate=False, immediate=True)
-        self.cursor = position if position is not None else 0  # scrolls the cursor into view
+        if position is None:
+            position = near if near is not None else 0
+        self.cursor = position  # clamped by validate_cursor; scrolls the cursor into view
         self.refresh()
 
     def set_badge(self, uid: int, badge: Badge) -> None:
