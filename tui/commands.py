@@ -24,6 +24,7 @@ SCREEN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("mail: Search folder", "search", "Search this folder (/)"),
     ("mail: Next search match", "next_match", "Jump to the next match (n)"),
     ("mail: Previous search match", "previous_match", "Jump to the previous match (N)"),
+    ("mail: Switch account", "switch_account", "Open another account (A)"),
     ("contacts: Show contacts", "contacts", "Contacts, certificates and their sources (C)"),
     ("message: Save attachments", "save_attachments", "Save one or all to Downloads (w)"),
     ("security: Toggle security pane", "toggle_security", "Show or hide signature details (s)"),

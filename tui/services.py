@@ -106,6 +106,17 @@ class MailSession:
         self._passphrases: Any = None  # one cache for the session: reading, signing, drafts
 
     # -- read path ------------------------------------------------------------------------
+    def share_passphrases(self, other: MailSession) -> None:
+        """Use ``other``'s passphrase cache (switching accounts keeps IDs unlocked)."""
+        self._passphrases = other.passphrases
+
+    def close(self) -> None:
+        """Let go of the backend (another account was opened); failures do not matter now."""
+        import contextlib
+
+        with contextlib.suppress(Exception), self._lock:
+            self.backend.close()
+
     def _key_candidates(self) -> list[Any]:
         if self._keys is None:
             from smimetui.core.smime.keystore import Keystore

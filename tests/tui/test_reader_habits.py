@@ -209,3 +209,51 @@ class TestNavigation:
             await pilot.press("enter")
             await settle(pilot)
             assert app.screen.folder == node.data.name  # type: ignore[attr-defined]
+
+
+class TestAccounts:
+    async def test_a_switches_to_another_account(self, demo_home: Home) -> None:
+        from dataclasses import replace
+
+        from textual.widgets import OptionList
+
+        from smimetui.core.accounts import add_account, get_account
+        from smimetui.tui.screens.accounts import AccountsScreen
+        from smimetui.tui.screens.mailbox import MailboxScreen
+
+        other = demo_home.data_dir / "OtherMail"
+        backend = MaildirBackend(other, create=True)
+        backend.append(
+            "INBOX", b"From: x@example.org\r\nSubject: Only in the other one\r\n\r\nHi\r\n"
+        )
+        demo = get_account(demo_home, "demo")
+        add_account(demo_home, replace(demo, name="other", maildir=str(other), default=False))
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("A")
+            await pilot.pause()
+            assert isinstance(app.screen, AccountsScreen)
+            options = app.screen.query_one(OptionList)
+            labels = [
+                str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+            ]
+            assert any("demo" in label and "open now" in label for label in labels)
+            await pilot.press("down", "enter")
+            await settle(pilot)
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, MailboxScreen)
+            assert getattr(screen.session.account, "name", "") == "other"
+            lst = screen.query_one(MessageList)
+            assert lst.index.summary(0).subject == "Only in the other one"
+            assert len(app.screen_stack) == 2  # replaced, not stacked
+
+    async def test_a_with_one_account_says_how_to_add_one(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("A")
+            await pilot.pause()
+            (note,) = [n for n in app._notifications if n.title == "One account"]
+            assert "smimetui account add" in note.message

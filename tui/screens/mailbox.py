@@ -254,6 +254,9 @@ class MailboxScreen(MessageActions, ReadFlags, MailboxSearch, Screen[None], Work
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self))
 
+    def action_switch_account(self) -> None:
+        self.app.action_switch_account()  # type: ignore[attr-defined]
+
     def action_compose(self) -> None:
         self.app.action_compose_new()  # type: ignore[attr-defined]
 

@@ -109,5 +109,13 @@ MAILBOX_BINDINGS: list[BindingType] = [
         id="unlock",
         show=False,
     ),
+    Binding(
+        "A",
+        "switch_account",
+        "Accounts",
+        tooltip="Open another account",
+        id="switch-account",
+        show=False,
+    ),
     Binding("tab", "app.focus_next", "Next pane", show=False, id="focus-next"),
 ]
