@@ -16,6 +16,7 @@ from smimetui.core.smime.report import (
     Coverage,
     EncryptionReport,
     EncryptionStatus,
+    RevocationStatus,
     SecurityReport,
     SignatureReport,
     SignatureVerdict,
@@ -26,6 +27,21 @@ UNLOCK_STEP = (
     "Unlock your digital ID to read it: give its passphrase with --passphrase-file F, or run "
     "the command in a terminal to be asked."
 )
+
+_REVOCATION_WORDS = {
+    RevocationStatus.NOT_CHECKED: "not checked (checking online is off)",
+    RevocationStatus.GOOD: "not revoked (checked online with the issuer)",
+    RevocationStatus.REVOKED: "REVOKED: the issuer has withdrawn this certificate",
+    RevocationStatus.UNKNOWN: (
+        "unknown: the issuer's revocation service could not be asked or gave no answer, so "
+        "the certificate may have been revoked"
+    ),
+}
+
+
+def revocation_words(status: RevocationStatus) -> str:
+    """The revocation state in words (the pane and ``smimetui inspect`` say the same)."""
+    return _REVOCATION_WORDS[status]
 
 
 class Tone(Enum):

@@ -20,7 +20,7 @@ from smimetui.core.smime.report import (
     SecurityReport,
     SignatureReport,
 )
-from smimetui.core.smime.wording import encryption_headline
+from smimetui.core.smime.wording import encryption_headline, revocation_words
 from smimetui.tui.services import SignerRecord
 from smimetui.tui.verdict import Level, Verdict, verdict_for
 
@@ -118,7 +118,7 @@ def signature_lines(sig: SignatureReport, report: SecurityReport) -> list[str]:
     lines.append(f"  Signed at:  {_when(sig.signing_time)} (as claimed by the signer)")
     lines.append(f"  Digest:     {sig.digest_algorithm or 'unknown'}")
     lines.append(f"  Algorithm:  {sig.signature_algorithm or 'unknown'}")
-    lines.append(f"  Revocation: {sig.revocation.value.replace('-', ' ')}")
+    lines.append(f"  Revocation: {revocation_words(sig.revocation)}")
     if sig.signer_count != 1:
         lines.append(f"  Signers:    {sig.signer_count}")
     lines += [f"  Note: {note}" for note in sig.notes]
