@@ -508,7 +508,7 @@ async def _validate_then_close(validator: CertificateValidator, context: Validat
     try:
         return await validator.async_validate_path()
     finally:
-        await context.aclose()
+        await context.aclose()  # type: ignore[no-untyped-call]
 
 
 def _find_issuer(

@@ -42,7 +42,7 @@ _NEEDS_ROW = {"delete", "move", "toggle_flag", "toggle_read"}
 class MailboxScreen(MessageActions, ReadFlags, MailboxSearch, Screen[None], WorkerErrors):
     BINDINGS: ClassVar[list[BindingType]] = MAILBOX_BINDINGS
     # Below 110 columns the security pane would squeeze the list and the message to nothing.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     def __init__(
         self,

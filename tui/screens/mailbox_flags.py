@@ -86,4 +86,4 @@ class ReadFlags(MailboxWorkers):
         tree = self.query_one(FolderTree)
         known = tree.folders.get(folder)
         if known is not None:
-            tree.update_folder(replace(known, unread=max(known.unread + delta, 0)))
+            tree.update_folder(replace(known, unread=max((known.unread or 0) + delta, 0)))
