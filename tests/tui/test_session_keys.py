@@ -173,6 +173,26 @@ class TestOnePassphraseCache:
             assert await _prompts_until_settled(pilot) == 0
             assert "door code is 4711" in widget_text(app, ".body-text")
 
+    async def test_signing_unlocks_the_encrypted_draft_too(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await _compose(pilot, "alice@example.org", "Signed first")
+            await pilot.press("ctrl+g")
+            assert await _prompts_until_settled(pilot) == 1
+            await _compose(pilot, "alice@example.org", "Secret draft")
+            await pilot.press("ctrl+t", "escape")
+            assert await _prompts_until_settled(pilot) == 0
+            screen = app.screen
+            assert isinstance(screen, MailboxScreen)
+            screen._open("Drafts")  # previews (decrypts) the draft: no question
+            assert await _prompts_until_settled(pilot) == 0
+            screen.query_one(MessageList).focus()
+            await pilot.press("enter")  # reopens it for editing: no question either
+            assert await _prompts_until_settled(pilot) == 0
+            assert isinstance(app.screen, ComposeScreen)
+            assert app.screen.query_one("#compose-subject", Input).value == "Secret draft"
+
 
 class TestEncryptToSelf:
     async def test_yourself_in_to_is_encrypted_through_prepare(self, demo_home: Home) -> None:
