@@ -56,3 +56,47 @@ async def test_imap_account_lists_and_new_mail_arrives(home: Home, mail_user: Ma
             other.close()
         await _until(pilot, lambda: len(lst.index) == 4)
         assert lst.current_uid == selected  # the selection survived the refresh
+
+
+async def test_starting_on_imap_marks_nothing_seen_on_the_server(
+    home: Home,
+    mail_user: MailUser,  # noqa: F811
+) -> None:
+    from smimetui.core.backends.base import SEEN
+
+    mail_user.server.write_maildir(mail_user.name, generate(3))
+    add_account(
+        home,
+        Account(
+            name="work",
+            email=f"{mail_user.name}@example.org",
+            imap_host="127.0.0.1",
+            imap_port=mail_user.server.imap_port,
+            imap_security="none",
+            username=mail_user.name,
+        ),
+    )
+
+    def unseen() -> set[int]:
+        server = mail_user.backend()
+        try:
+            index = server.open_folder("INBOX")
+            summaries = [index.summary(p) for p in range(len(index))]
+        finally:
+            server.close()
+        return {s.uid for s in summaries if SEEN not in s.flags}
+
+    before = unseen()
+    assert before
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: isinstance(app.screen, PassphraseScreen))
+        await pilot.press(*mail_user.password, "enter")
+        lst = app.screen.query_one(MessageList)
+        await _until(pilot, lambda: len(lst.index) == 3)
+        await _until(pilot, lambda: app.screen.report_uid is not None)  # type: ignore[attr-defined]
+        await pilot.pause(1.0)  # the newest is previewed: its body was fetched
+        assert unseen() == before
+        newest = lst.current_uid
+        await pilot.press("enter")  # opening it is reading it
+        await _until(pilot, lambda: unseen() == before - {newest})
