@@ -15,7 +15,12 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
 
-from smimetui.core.errors import IdentityError, InputError, RecipientCertificateError
+from smimetui.core.errors import (
+    IdentityError,
+    InputError,
+    NoPassphraseError,
+    RecipientCertificateError,
+)
 from smimetui.core.smime.report import Attachment, SecurityReport
 
 
@@ -230,12 +235,24 @@ def build(ctx: WriteContext, mail: OutgoingMail) -> Any:
     """The finished message (signed and/or encrypted as asked), through core's one write path
     (``outgoing.prepare``, as ``smimetui sign/encrypt/send``); raises naming every problem."""
     from smimetui.core.smime.compose import ComposeOptions
-    from smimetui.core.smime.outgoing import Outgoing, prepare
     from smimetui.core.smime.sign import SignOptions
 
     if not mail.recipients:
         raise InputError("Add at least one recipient in To, Cc or Bcc.", title="No recipients")
     options = ComposeOptions(sign_options=SignOptions(include_certs=ctx.include_certs))
+    try:
+        return _prepare(ctx, mail, options)
+    except NoPassphraseError as err:
+        raise NoPassphraseError(
+            "Not sent: your digital ID stayed locked (no passphrase was given). Send again "
+            "(ctrl+g) to be asked, or turn signing off (ctrl+s).",
+            title="Not sent",
+        ) from err
+
+
+def _prepare(ctx: WriteContext, mail: OutgoingMail, options: Any) -> Any:
+    from smimetui.core.smime.outgoing import Outgoing, prepare
+
     return prepare(
         ctx.session.home,
         to_rfc5322(mail),

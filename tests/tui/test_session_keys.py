@@ -262,3 +262,46 @@ class TestDraftOfEncryptedReply:
             assert isinstance(app.screen, ComposeScreen)
         (draft,) = _folder(demo_home, "Drafts")
         assert b"0815" not in draft and b"pkcs7-mime" in draft
+
+
+class TestCancelWhileWriting:
+    async def test_cancel_at_send_says_so_and_sending_again_asks(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await _compose(pilot, "alice@example.org", "Signed")
+            await pilot.press("ctrl+g")
+            await _wait_for(pilot, PassphraseScreen)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, ComposeScreen)  # nothing lost
+            (note,) = [n for n in app._notifications if n.title == "Not sent"]
+            assert "ctrl+g" in note.message and "--passphrase-file" not in note.message
+            await pilot.press("ctrl+g")
+            assert await _prompts_until_settled(pilot) == 1
+            assert isinstance(app.screen, MailboxScreen)
+        assert len(_folder(demo_home, "Outbox")) == 1
+
+    async def test_a_locked_draft_is_not_opened_empty(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await _compose(pilot, "alice@example.org", "Secret draft")
+            await pilot.press("ctrl+t", "escape")  # encrypted to yourself: no passphrase needed
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, MailboxScreen)
+            screen._open("Drafts")
+            await _wait_for(pilot, PassphraseScreen)  # the preview asks ...
+            await pilot.press("escape")  # ... and is cancelled
+            await settle(pilot)
+            screen.query_one(MessageList).focus()
+            await pilot.press("enter")
+            await _wait_for(pilot, PassphraseScreen)  # reopening asks again ...
+            await pilot.press("escape")  # ... cancelled again
+            await settle(pilot)
+            assert isinstance(app.screen, MailboxScreen)  # no empty form to overwrite it with
+            (note,) = [n for n in app._notifications if n.title == "Draft locked"]
+            assert "press Enter" in note.message
+        (draft,) = _folder(demo_home, "Drafts")
+        assert b"pkcs7-mime" in draft

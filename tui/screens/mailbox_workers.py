@@ -9,8 +9,8 @@ from __future__ import annotations
 from textual import work
 from textual.screen import Screen
 
-from smimetui.core.errors import SmimeTuiError
-from smimetui.core.smime.report import Attachment, SecurityReport
+from smimetui.core.errors import KeyUnlockError, SmimeTuiError
+from smimetui.core.smime.report import Attachment, EncryptionStatus, SecurityReport
 from smimetui.tui import messages as m
 from smimetui.tui.certimport import ImportOutcome
 from smimetui.tui.services import MailSession
@@ -146,4 +146,14 @@ class MailboxWorkers(Screen[None]):
     def open_draft(self, folder: str, uid: int) -> None:
         """Read a stored draft back (decrypting it asks for the passphrase) to edit it."""
         _raw, report = self.session.open_message(folder, uid)
+        enc = report.encryption
+        if enc is not None and enc.status is not EncryptionStatus.DECRYPTED:
+            # An empty form saved again would replace (destroy) the draft: do not open it.
+            why = (
+                "your digital ID stayed locked; press Enter on it again to be asked for the "
+                "passphrase"
+                if enc.status is EncryptionStatus.LOCKED
+                else (enc.problems[0].rstrip(".") if enc.problems else "it cannot be decrypted")
+            )
+            raise KeyUnlockError(f"The draft was not opened: {why}.", title="Draft locked")
         self.post_message(m.DraftOpened(folder, uid, report))
