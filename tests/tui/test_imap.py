@@ -24,8 +24,7 @@ async def _until(pilot, check, seconds: float = 15.0) -> None:  # type: ignore[n
     raise AssertionError("timed out")
 
 
-async def test_imap_account_lists_and_new_mail_arrives(home: Home, mail_user: MailUser) -> None:  # noqa: F811
-    mail_user.server.write_maildir(mail_user.name, generate(3))
+def _add_work_account(home: Home, mail_user: MailUser) -> None:  # noqa: F811
     add_account(
         home,
         Account(
@@ -37,6 +36,11 @@ async def test_imap_account_lists_and_new_mail_arrives(home: Home, mail_user: Ma
             username=mail_user.name,
         ),
     )
+
+
+async def test_imap_account_lists_and_new_mail_arrives(home: Home, mail_user: MailUser) -> None:  # noqa: F811
+    mail_user.server.write_maildir(mail_user.name, generate(3))
+    _add_work_account(home, mail_user)
     app = make_app(home)
     async with app.run_test(size=SIZE) as pilot:
         # No keyring, no password command: the app asks, titled for the account.
@@ -65,17 +69,7 @@ async def test_starting_on_imap_marks_nothing_seen_on_the_server(
     from smimetui.core.backends.base import SEEN
 
     mail_user.server.write_maildir(mail_user.name, generate(3))
-    add_account(
-        home,
-        Account(
-            name="work",
-            email=f"{mail_user.name}@example.org",
-            imap_host="127.0.0.1",
-            imap_port=mail_user.server.imap_port,
-            imap_security="none",
-            username=mail_user.name,
-        ),
-    )
+    _add_work_account(home, mail_user)
 
     def unseen() -> set[int]:
         server = mail_user.backend()

@@ -211,21 +211,30 @@ class TestEncryptToSelf:
         assert b"application/pkcs7-mime" in sent
 
 
+async def _reply_to_encrypted(pilot) -> ComposeScreen:  # type: ignore[no-untyped-def]
+    """Read the encrypted demo message, reply (it starts encrypted), type, turn encryption off."""
+    await settle(pilot)
+    lst = pilot.app.screen.query_one(MessageList)
+    lst.cursor = _position(lst, "Encrypted to you (AES-GCM")
+    await _prompts_until_settled(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ComposeScreen) and screen.mail.encrypt
+    screen.query_one("#compose-body", TextArea).insert("Agreed.\n", (0, 0))
+    await pilot.press("ctrl+t")
+    await pilot.pause()
+    return screen
+
+
 class TestDraftOfEncryptedReply:
     async def test_saving_it_unencrypted_asks_first(self, demo_home: Home) -> None:
         from smimetui.tui.screens.confirm import ConfirmScreen
 
         app = make_app(demo_home)
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            lst = app.screen.query_one(MessageList)
-            lst.cursor = _position(lst, "Encrypted to you (AES-GCM")
-            await _prompts_until_settled(pilot)
-            await pilot.press("r")
-            await settle(pilot)
-            assert isinstance(app.screen, ComposeScreen) and app.screen.mail.encrypt
-            app.screen.query_one("#compose-body", TextArea).insert("Agreed.\n", (0, 0))
-            await pilot.press("ctrl+t", "escape")
+            await _reply_to_encrypted(pilot)
+            await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
             await pilot.press("n")  # no: nothing stored, still writing
@@ -246,17 +255,7 @@ class TestDraftOfEncryptedReply:
     ) -> None:
         app = make_app(demo_home)
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            lst = app.screen.query_one(MessageList)
-            lst.cursor = _position(lst, "Encrypted to you (AES-GCM")
-            await _prompts_until_settled(pilot)
-            await pilot.press("r")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ComposeScreen)
-            await pilot.press("ctrl+t")
-            screen.query_one("#compose-body", TextArea).insert("Agreed.\n", (0, 0))
-            await pilot.pause()
+            screen = await _reply_to_encrypted(pilot)
             screen._autosave_now()  # what the 30-second timer does
             await settle(pilot)
             assert isinstance(app.screen, ComposeScreen)
