@@ -137,8 +137,8 @@ class SmimeTuiApp(App[int], WorkerErrors):
         if isinstance(self.screen, MailboxScreen):
             self.pop_screen()
         self.push_screen(self._mailbox(session))
-        if old is not None:
-            old.close()
+        if old is not None:  # logging out may wait on the network (or a running sync)
+            self.run_worker(old.close, thread=True, exit_on_error=False, group="account-close")
 
     def _mailbox(self, session: MailSession) -> MailboxScreen:
         return MailboxScreen(
