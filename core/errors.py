@@ -59,6 +59,10 @@ class KeyUnlockError(SmimeTuiError):
     title = "Could not unlock key"
 
 
+class NoPassphraseError(KeyUnlockError):
+    """No source gave a passphrase at all (none configured, or the prompt was cancelled)."""
+
+
 class DecryptionError(SmimeTuiError):
     title = "Decryption failed"
 

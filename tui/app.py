@@ -80,9 +80,72 @@ class SmimeTuiApp(App[int], WorkerErrors):
         if self.session is None:
             self.push_screen(FirstRunScreen(self.config_path, self.problem))
             return
-        self.push_screen(MailboxScreen(self.session, threading=self.settings.threading))
+        self.push_screen(self._mailbox(self.session))
         if self.startup_notice:
             self.notify(self.startup_notice, title="Demo", timeout=12, markup=False)
+
+    # -- accounts: A opens another account in place of this one -------------------------------
+    def action_switch_account(self) -> None:
+        if self.session is None:
+            return
+        from smimetui.core.accounts import load_accounts
+        from smimetui.tui.screens.accounts import AccountsScreen
+
+        accounts = load_accounts(self.session.home)
+        current = str(getattr(self.session.account, "name", ""))
+        if len(accounts) < 2:
+            self.notify(
+                "This is your only account; `smimetui account add` adds another.",
+                title="One account",
+                markup=False,
+            )
+            return
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.notify(f"Opening account {name}…", title="Accounts", markup=False)
+                self._open_account(name)
+
+        self.push_screen(AccountsScreen(accounts, current), chosen)
+
+    def _open_account(self, name: str) -> None:
+        self.run_worker(
+            lambda: self._connect(name),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="account",
+            description=f"open account {name}",
+        )
+
+    def _connect(self, name: str) -> None:
+        from smimetui.core.accounts import get_account
+        from smimetui.tui.run import open_session
+
+        old = self.session
+        assert old is not None
+        account = get_account(old.home, name)
+        session = open_session(old.home, account, demo=old.demo)
+        session.share_passphrases(old)  # unlocked IDs stay unlocked
+        self.call_from_thread(self._use_session, session)
+
+    def _use_session(self, session: MailSession) -> None:
+        old = self.session
+        session.ask_passphrase = self.ask_passphrase
+        session.ask_password = self.ask_password
+        self.session = session
+        if isinstance(self.screen, MailboxScreen):
+            self.pop_screen()
+        self.push_screen(self._mailbox(session))
+        if old is not None:  # logging out may wait on the network (or a running sync)
+            self.run_worker(old.close, thread=True, exit_on_error=False, group="account-close")
+
+    def _mailbox(self, session: MailSession) -> MailboxScreen:
+        return MailboxScreen(
+            session,
+            threading=self.settings.threading,
+            mark_read_after=self.settings.mark_read_after,
+        )
 
     def use_theme(self, name: str) -> None:
         self.theme = name
@@ -113,7 +176,12 @@ class SmimeTuiApp(App[int], WorkerErrors):
             self.push_screen(screen, answer.set_result)
 
         self.call_from_thread(show)
-        return answer.result()
+        while True:  # a prompt left open when the app quits must not hold the worker forever
+            try:
+                return answer.result(timeout=0.25)
+            except concurrent.futures.TimeoutError:
+                if not self.is_running:
+                    return None
 
     # -- new mail: IMAP IDLE in one App-level, long-lived worker ---------------------------
     def watch_folder(self, folder: str, target: MessagePump) -> None:

@@ -45,6 +45,27 @@ def can_import(report: SecurityReport, session: Any) -> bool:
     return why_not_importable(report) is None
 
 
+def why_not_trustable(report: SecurityReport) -> str | None:
+    """None when ``t`` may offer the chain's root, else the reason in a sentence."""
+    sig = report.signature
+    if sig is None or not sig.chain_path:
+        return "This message carries no signature chain, so there is no root to trust."
+    if sig.chain.value == "trusted":
+        return "The signer's chain already leads to a root you trust."
+    root = sig.chain_path[-1].cert
+    if not root.self_signed:
+        return (
+            f"The chain ends at {root.display_name}, which is not a root: the certificate of "
+            f"its issuer ({root.issuer}) is missing, so there is no root to trust."
+        )
+    if sig.chain.value != "untrusted":
+        return (
+            f"Trusting the root would not help: the chain is {sig.chain.value}, not merely "
+            "from an unknown root."
+        )
+    return None
+
+
 def describe_import(report: SecurityReport) -> tuple[str, str, str]:
     """(title, question, details) for the confirmation dialog."""
     reason = why_not_importable(report)

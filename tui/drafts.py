@@ -20,14 +20,17 @@ def drafts_folder(session: Any) -> str:
 
 
 def save_draft(
-    ctx: WriteContext, mail: OutgoingMail, previous: int | None
+    ctx: WriteContext, mail: OutgoingMail, previous: int | None, *, encrypt: bool | None = None
 ) -> tuple[str, int | None]:
-    """Store the draft, replacing ``previous``; returns (folder, uid of the new draft)."""
+    """Store the draft, replacing ``previous``; returns (folder, uid of the new draft).
+
+    It is encrypted to yourself when the message is to be encrypted, or when ``encrypt`` says so.
+    """
     from smimetui.core.smime.compose import ComposeOptions, compose
 
     session = ctx.session
     raw = to_rfc5322(mail)
-    if mail.encrypt:
+    if mail.encrypt if encrypt is None else encrypt:
         options = ComposeOptions(sign=False, encrypt=True, protect_headers=True)
         raw = compose(raw, recipients=[self_recipient(ctx)], options=options).data
     folder = drafts_folder(session)

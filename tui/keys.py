@@ -5,6 +5,7 @@
     [ui]
     theme = "light"          # dark, light, high-contrast, or any Textual theme name
     threading = true
+    mark_read_after = 2      # a preview shown this long marks the message read (default: Enter)
 
     [keys]
     reply = "R"              # binding id = key(s), comma separated
@@ -26,6 +27,7 @@ class UiSettings:
     theme: str | None = None
     threading: bool = False
     editor: str = ""  # overrides $EDITOR for the compose pane
+    mark_read_after: float | None = None  # seconds a preview marks read; None: only on opening
     keymap: dict[str, str] = field(default_factory=dict)
 
 
@@ -49,7 +51,18 @@ def ui_settings(config: dict[str, Any]) -> UiSettings:
         raise ConfigError('In config.toml [ui], theme must be a name such as "dark".')
     return UiSettings(
         theme=theme,
+        mark_read_after=_seconds(ui.get("mark_read_after")),
         threading=bool(ui.get("threading", False)),
         editor=str(ui.get("editor", "")),
         keymap=keymap,
     )
+
+
+def _seconds(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(
+            "In config.toml [ui], mark_read_after must be a number of seconds such as 2."
+        )
+    return float(value)

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
 
-from smimetui.core.errors import IdentityError, InputError, RecipientCertificateError
+from smimetui.core.errors import (
+    IdentityError,
+    InputError,
+    NoPassphraseError,
+    RecipientCertificateError,
+)
 from smimetui.core.smime.report import Attachment, SecurityReport
 
 
@@ -49,7 +54,7 @@ class RecipientLine:
     @property
     def text(self) -> str:
         return (
-            f"✓ {self.address}: certificate available"
+            f"✓ {self.address}: {self.reason or 'certificate available'}"
             if self.ok
             else f"✗ {self.address}: {self.reason}"
         )
@@ -152,7 +157,8 @@ def to_rfc5322(mail: OutgoingMail, *, now: dt.datetime | None = None) -> bytes:
 # -- blocking work (workers only) --------------------------------------------------------------
 @dataclass
 class WriteContext:
-    """What the write path needs from the session, resolved once per compose screen.
+    """What the write path needs from the session: the account's bindings and the session's
+    one passphrase cache.  Choosing IDs and recipients is core's (``outgoing.prepare``).
 
     The account may bind a signing ID and an encryption ID (``signing_id`` / ``encryption_id``,
     fingerprint prefixes; they may differ); without a binding the newest valid ID for the From
@@ -160,23 +166,22 @@ class WriteContext:
     """
 
     session: Any
-    _ids: dict[str, Any] = field(default_factory=dict, repr=False)
-    _signing: Any = field(default=None, repr=False)
+
+    def binding(self, purpose: str) -> str:
+        setting = "signing_id" if purpose == "sign" else "encryption_id"
+        return str(getattr(self.session.account, setting, "") or "")
 
     def identity(self, purpose: str = "sign") -> Any:
         """The digital ID for ``purpose`` ("sign" or "encrypt"); IdentityError if there is none."""
-        if purpose not in self._ids:
-            from smimetui.core.smime.keystore import Keystore
-            from smimetui.core.smime.outgoing import bound_identity
+        from smimetui.core.smime.keystore import Keystore
+        from smimetui.core.smime.outgoing import bound_identity
 
-            setting = "signing_id" if purpose == "sign" else "encryption_id"
-            self._ids[purpose] = bound_identity(
-                Keystore(self.session.home),
-                getattr(self.session.account, setting, ""),
-                self.session.identity.address,
-                purpose=purpose,
-            )
-        return self._ids[purpose]
+        return bound_identity(
+            Keystore(self.session.home),
+            self.binding(purpose),
+            self.session.identity.address,
+            purpose=purpose,
+        )
 
     @property
     def include_certs(self) -> bool:
@@ -195,8 +200,12 @@ def recipient_lines(session: Any, addresses: list[str]) -> list[RecipientLine]:
 
     book = Contacts(session.home)
     validator = _validator(session)
+    me = session.identity.address.lower()
     lines = []
     for address in addresses:
+        if address.lower() == me:
+            lines.append(_self_line(WriteContext(session), address))
+            continue
         try:
             choose_recipients([address], book, validator=validator)
             lines.append(RecipientLine(address, True))
@@ -206,6 +215,15 @@ def recipient_lines(session: Any, addresses: list[str]) -> list[RecipientLine]:
     return lines
 
 
+def _self_line(ctx: WriteContext, address: str) -> RecipientLine:
+    """You are a recipient: your own encryption ID serves (as for the copy to yourself)."""
+    try:
+        ctx.identity("encrypt")
+    except IdentityError as err:
+        return RecipientLine(address, False, err.message.rstrip("."))
+    return RecipientLine(address, True, "your own digital ID")
+
+
 def self_recipient(ctx: WriteContext) -> Any:
     from smimetui.core.smime.encrypt import Recipient
 
@@ -213,50 +231,37 @@ def self_recipient(ctx: WriteContext) -> Any:
     return Recipient("yourself", ident.load_cert(), is_self=True)
 
 
-def _signer(ctx: WriteContext) -> Any:
-    from cryptography import x509
-
-    from smimetui.core.smime.keystore import Keystore
-    from smimetui.core.smime.sign import SigningKey
-
-    if ctx._signing is None:
-        ident = ctx.identity("sign")
-        key = Keystore(ctx.session.home).unlock_with(ident, ctx.session._passphrase_source())
-        chain = tuple(x509.load_der_x509_certificate(c.der) for c in ident.chain)
-        ctx._signing = SigningKey(ident.load_cert(), key, chain, _preferred(ctx, ident))
-    return ctx._signing
-
-
-def _preferred(ctx: WriteContext, signing: Any) -> Any:
-    """Our certificate others should encrypt to, when it is not the signing one (RFC 8551)."""
-    try:
-        enc = ctx.identity("encrypt")
-    except IdentityError:
-        return None
-    return None if enc.id == signing.id else enc.load_cert()
-
-
 def build(ctx: WriteContext, mail: OutgoingMail) -> Any:
-    """The finished message (signed and/or encrypted as asked); raises with reasons."""
-    from smimetui.core.contacts import Contacts
-    from smimetui.core.smime.compose import ComposeOptions, compose
-    from smimetui.core.smime.recipients import choose_recipients
+    """The finished message (signed and/or encrypted as asked), through core's one write path
+    (``outgoing.prepare``, as ``smimetui sign/encrypt/send``); raises naming every problem."""
+    from smimetui.core.smime.compose import ComposeOptions
     from smimetui.core.smime.sign import SignOptions
 
     if not mail.recipients:
         raise InputError("Add at least one recipient in To, Cc or Bcc.", title="No recipients")
-    recipients = []
-    if mail.encrypt:
-        book = Contacts(ctx.session.home)
-        recipients = choose_recipients(mail.recipients, book, validator=_validator(ctx.session))
-        recipients.append(self_recipient(ctx))
-    signer = _signer(ctx) if mail.sign else None
-    options = ComposeOptions(
-        sign=mail.sign,
-        encrypt=mail.encrypt,
-        sign_options=SignOptions(include_certs=ctx.include_certs),
+    options = ComposeOptions(sign_options=SignOptions(include_certs=ctx.include_certs))
+    try:
+        return _prepare(ctx, mail, options)
+    except NoPassphraseError as err:
+        raise NoPassphraseError(
+            "Not sent: your digital ID stayed locked (no passphrase was given). Send again "
+            "(ctrl+g) to be asked, or turn signing off (ctrl+s).",
+            title="Not sent",
+        ) from err
+
+
+def _prepare(ctx: WriteContext, mail: OutgoingMail, options: Any) -> Any:
+    from smimetui.core.smime.outgoing import Outgoing, prepare
+
+    return prepare(
+        ctx.session.home,
+        to_rfc5322(mail),
+        Outgoing(sign=mail.sign, encrypt=mail.encrypt, options=options),
+        passphrases=ctx.session.passphrases,
+        validator=_validator(ctx.session),
+        signing_id=ctx.binding("sign"),
+        encryption_id=ctx.binding("encrypt"),
     )
-    return compose(to_rfc5322(mail), signer=signer, recipients=recipients, options=options)
 
 
 def send(ctx: WriteContext, mail: OutgoingMail) -> str:

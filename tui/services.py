@@ -17,7 +17,7 @@ from typing import Any
 from smimetui.core.backends.base import MailBackend, SecurityHint
 from smimetui.core.errors import SmimeTuiError
 from smimetui.core.home import Home
-from smimetui.core.smime.report import CertInfo, SecurityReport
+from smimetui.core.smime.report import CertInfo, EncryptionStatus, SecurityReport
 
 PASSPHRASE_TTL = 8 * 3600.0  # seconds an unlocked passphrase is remembered
 MAX_PROMPTS = 3
@@ -100,10 +100,23 @@ class MailSession:
         self.reports = ReportCache()
         self.ask_passphrase: PassphraseAsk | None = None
         self.ask_password: Callable[[str, str], str | None] | None = None  # (account, prompt)
+        self._lock_passphrases = threading.Lock()
         self._lock = threading.Lock()  # one backend call at a time (imapclient is not thread-safe)
         self._keys: list[Any] | None = None
+        self._passphrases: Any = None  # one cache for the session: reading, signing, drafts
 
     # -- read path ------------------------------------------------------------------------
+    def share_passphrases(self, other: MailSession) -> None:
+        """Use ``other``'s passphrase cache (switching accounts keeps IDs unlocked)."""
+        self._passphrases = other.passphrases
+
+    def close(self) -> None:
+        """Let go of the backend (another account was opened); failures do not matter now."""
+        import contextlib
+
+        with contextlib.suppress(Exception), self._lock:
+            self.backend.close()
+
     def _key_candidates(self) -> list[Any]:
         if self._keys is None:
             from smimetui.core.smime.keystore import Keystore
@@ -111,20 +124,25 @@ class MailSession:
             if not self.home.keystore_dir.exists():
                 self._keys = []
             else:
-                self._keys = list(Keystore(self.home).candidates(self._passphrase_source()))
+                self._keys = list(Keystore(self.home).candidates(self.passphrases))
         return self._keys
 
-    def _passphrase_source(self) -> Any:
-        from smimetui.core.smime.passphrase import (
-            CachedPassphrases,
-            ChainedPassphrases,
-            KeyringPassphrase,
-        )
+    @property
+    def passphrases(self) -> Any:
+        """The session's one passphrase source: the keyring first (no question at all), then
+        the modal.  A passphrase that worked is remembered for the session, so unlocking once
+        serves reading, signing, drafts and sending."""
+        with self._lock_passphrases:
+            if self._passphrases is None:
+                from smimetui.core.smime.passphrase import (
+                    CachedPassphrases,
+                    ChainedPassphrases,
+                    KeyringPassphrase,
+                )
 
-        # The keyring first (no question at all), then the modal; a passphrase that worked is
-        # remembered for the session so the user is asked once.
-        chain = ChainedPassphrases(KeyringPassphrase(), _AskPassphrase(self))
-        return CachedPassphrases(chain, ttl_seconds=PASSPHRASE_TTL)
+                chain = ChainedPassphrases(KeyringPassphrase(), _AskPassphrase(self))
+                self._passphrases = CachedPassphrases(chain, ttl_seconds=PASSPHRASE_TTL)
+            return self._passphrases
 
     def _context(self, *, decrypt: bool) -> Any:
         from smimetui.core.smime.inspect import InspectContext
@@ -147,7 +165,9 @@ class MailSession:
         if cached is not None:
             return raw, cached
         report = self.inspect(raw)
-        self.reports.put(folder, uid, report)
+        enc = report.encryption
+        if enc is None or enc.status is not EncryptionStatus.LOCKED:
+            self.reports.put(folder, uid, report)  # a locked one is asked for again next time
         return raw, report
 
     def verify_for_badge(self, folder: str, uid: int, hint: SecurityHint) -> SecurityReport | None:

@@ -54,6 +54,8 @@ _BADGES = {
     Level.BAD: BADGE_BAD,
     Level.ENCRYPTED: BADGE_ENCRYPTED,
 }
+# The mail reader unlocks with a key, not with the CLI's --passphrase-file.
+UNLOCK_STEP = "Press Enter to unlock it (you are asked for the passphrase)."
 _TONE_LEVEL = {Tone.GOOD: Level.GOOD, Tone.WARNING: Level.WARN, Tone.BAD: Level.BAD}
 
 
@@ -99,4 +101,11 @@ def verdict_for(report: SecurityReport) -> Verdict:
     sentence = head.sentence
     if report.signature is None and report.encryption is None and report.problems:
         sentence = f"{sentence} {report.problems[0]}"
-    return Verdict(level, head.icon, head.word, sentence, next_step(report))
+    step = UNLOCK_STEP if is_locked(report) else next_step(report)
+    return Verdict(level, head.icon, head.word, sentence, step)
+
+
+def is_locked(report: SecurityReport) -> bool:
+    """Encrypted to one of your IDs that stayed locked: opening it again asks again."""
+    enc = report.encryption
+    return enc is not None and enc.status is EncryptionStatus.LOCKED

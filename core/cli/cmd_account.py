@@ -130,15 +130,28 @@ def _ask_password(account: Account) -> str:
     return password
 
 
+def _prepare_maildir(path: Path) -> bool:
+    """Use an existing Maildir, or create one where nothing (or an empty folder) is; True when
+    created.  Anything else (a file, a folder holding other things) is refused untouched."""
+    from smimetui.core.backends.maildir import MaildirBackend
+
+    if path.is_dir() and all((path / d).is_dir() for d in ("cur", "new")):
+        return False
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{path} is a file, not a Maildir; give the Maildir's folder.")
+    if path.is_dir() and any(path.iterdir()):
+        raise ConfigError(
+            f"{path} is not a Maildir (it has no cur and new folders) and is not empty; give "
+            "the Maildir's folder, or a new or empty folder to create one in."
+        )
+    MaildirBackend(path, create=True)
+    return True
+
+
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
     account = account_from_args(args)
     password = _ask_password(account) if args.store_password else None
-    created = False
-    if account.is_local and not Path(account.maildir).exists():
-        from smimetui.core.backends.maildir import MaildirBackend
-
-        MaildirBackend(Path(account.maildir), create=True)
-        created = True
+    created = _prepare_maildir(Path(account.maildir)) if account.is_local else False
     add_account(ctx.home, account)
     if password is not None:
         secrets.set_secret(account.secret_key, password)

@@ -235,7 +235,11 @@ def _print_contact(ctx: Context, contact: Contact) -> None:
                 flags.append("preferred by you")
             if addr.encryption_pref == cert.sha256:
                 flags.append("preferred by them")
-            ctx.out(f"    {info.sha256[:16]}  {info.issuer}  until {info.not_after:%Y-%m-%d}")
+            name = clean_line(info.display_name) or "(no name)"
+            ctx.out(
+                f"    {info.sha256[:16]}  {name}  issued by {info.issuer}  "
+                f"until {info.not_after:%Y-%m-%d}"
+            )
             ctx.out(
                 f"      {', '.join(flags)}; first seen {cert.first_seen:%Y-%m-%d}, "
                 f"last seen {cert.last_seen:%Y-%m-%d}"

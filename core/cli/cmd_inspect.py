@@ -10,7 +10,12 @@ from pathlib import Path
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import InputError
 from smimetui.core.smime.report import SecurityReport, SignatureReport
-from smimetui.core.smime.wording import encryption_headline, next_step, signature_headline
+from smimetui.core.smime.wording import (
+    encryption_headline,
+    next_step,
+    revocation_words,
+    signature_headline,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -114,6 +119,7 @@ def _signature_lines(sig: SignatureReport) -> list[str]:
     for link in sig.chain_path:
         lines.append(f"    - {link.cert.display_name}: {link.status}")
     lines.append(f"  Covers:    {'the whole message' if sig.covers.value == 'whole' else 'part'}")
+    lines.append(f"  Revocation: {revocation_words(sig.revocation)}")
     if sig.digest_algorithm or sig.signature_algorithm:
         lines.append(f"  Algorithm: {sig.digest_algorithm} with {sig.signature_algorithm}")
     if sig.signing_time:

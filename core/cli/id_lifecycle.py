@@ -152,7 +152,18 @@ def _register_export(sub: _SubParsers) -> None:
         metavar="F",
         help="protect the .p12 with this passphrase (default: the stored key's)",
     )
+    p.add_argument("--yes", action="store_true", help="overwrite an existing file without asking")
     p.set_defaults(handler=cmd_export)
+
+
+def _may_overwrite(path: str, yes: bool) -> bool:
+    """False when ``path`` exists and the user did not agree to replace it."""
+    if yes or not Path(path).exists():
+        return True
+    question = f"{path} already exists and would be replaced."
+    if not interactive():
+        raise InputError(f"{question} Run again with --yes to overwrite it.", title="File exists")
+    return input(f"{question} Overwrite? [y/N] ").strip().lower() in ("y", "yes")
 
 
 def _pick(store: Keystore, selector: str | None) -> DigitalId:
@@ -173,6 +184,9 @@ def _pick(store: Keystore, selector: str | None) -> DigitalId:
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     store = Keystore(ctx.home)
     ident = _pick(store, args.ident)
+    if not _may_overwrite(args.cert or args.p12, args.yes):
+        ctx.out("Nothing was written.")
+        return 0
     if args.cert:
         _write(args.cert, export_certificate(ident))
         ctx.out(f"Wrote the certificate of {ident.label} to {args.cert}.")

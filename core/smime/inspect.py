@@ -334,7 +334,10 @@ def _peel_enveloped(entity: Entity, state: _State) -> Entity | None:
     except NoKeyError as err:
         state.encryption = _failed_envelope(der, EncryptionStatus.NO_KEY, err.one_line())
         return None
-    except (DecryptionError, KeyUnlockError, CmsError, MimeError) as err:
+    except KeyUnlockError as err:
+        state.encryption = _failed_envelope(der, EncryptionStatus.LOCKED, err.one_line())
+        return None
+    except (DecryptionError, CmsError, MimeError) as err:
         state.encryption = _failed_envelope(der, EncryptionStatus.ERROR, err.one_line())
         return None
     except _DAMAGE:

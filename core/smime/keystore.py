@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from smimetui.core.errors import IdentityError, InputError, KeyUnlockError
+from smimetui.core.errors import IdentityError, InputError, KeyUnlockError, NoPassphraseError
 from smimetui.core.home import Home
 from smimetui.core.smime.p12read import mac_verifies, unreadable_part
 from smimetui.core.smime.passphrase import PassphraseSource, attempts, notify
@@ -366,7 +366,7 @@ class Keystore:
             raise KeyUnlockError(
                 f"The passphrase for your digital ID {ident.label} is wrong (tried {where})."
             )
-        raise KeyUnlockError(
+        raise NoPassphraseError(
             f"Your digital ID {ident.label} is locked and no passphrase was given: use "
             "--passphrase-file F, save it in the keyring (`smimetui id import --keyring`), "
             "or run smimetui in a terminal to be asked."

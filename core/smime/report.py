@@ -49,6 +49,7 @@ class RevocationStatus(Enum):
 class EncryptionStatus(Enum):
     DECRYPTED = "decrypted"
     NO_KEY = "no-key"
+    LOCKED = "locked"  # for one of your digital IDs, which stayed locked (no or a wrong passphrase)
     ERROR = "error"
 
 

@@ -407,7 +407,7 @@ class ChainValidator:
                 revocation_mode="soft-fail",
             )
             validator = CertificateValidator(signer, validation_context=context)
-            path = self._run(validator.async_validate_path())
+            path = self._run(_validate_then_close(validator, context))
         except (pv_errors.PathBuildingError, pv_errors.PathValidationError) as exc:
             return self._failed(exc, signer, others, when, usage)
         except Exception as exc:  # a malformed certificate must not break the report
@@ -499,6 +499,15 @@ class ChainValidator:
             return loop.run_until_complete(coro)
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             return pool.submit(asyncio.run, coro).result()
+
+
+async def _validate_then_close(validator: CertificateValidator, context: ValidationContext) -> Any:
+    """Validate, then close the HTTP session revocation fetching opened (aiohttp's
+    "Unclosed client session" must never reach the terminal)."""
+    try:
+        return await validator.async_validate_path()
+    finally:
+        await context.aclose()  # type: ignore[no-untyped-call]
 
 
 def _find_issuer(

@@ -16,10 +16,32 @@ from smimetui.core.smime.report import (
     Coverage,
     EncryptionReport,
     EncryptionStatus,
+    RevocationStatus,
     SecurityReport,
     SignatureReport,
     SignatureVerdict,
 )
+
+# What unlocks a message encrypted to a locked digital ID, for the CLI (the TUI says: Enter).
+UNLOCK_STEP = (
+    "Unlock your digital ID to read it: give its passphrase with --passphrase-file F, or run "
+    "the command in a terminal to be asked."
+)
+
+_REVOCATION_WORDS = {
+    RevocationStatus.NOT_CHECKED: "not checked (checking online is off)",
+    RevocationStatus.GOOD: "not revoked (checked online with the issuer)",
+    RevocationStatus.REVOKED: "REVOKED: the issuer has withdrawn this certificate",
+    RevocationStatus.UNKNOWN: (
+        "unknown: the issuer's revocation service could not be asked or gave no answer, so "
+        "the certificate may have been revoked"
+    ),
+}
+
+
+def revocation_words(status: RevocationStatus) -> str:
+    """The revocation state in words (the pane and ``smimetui inspect`` say the same)."""
+    return _REVOCATION_WORDS[status]
 
 
 class Tone(Enum):
@@ -92,6 +114,13 @@ def encryption_headline(enc: EncryptionReport, signed: bool) -> Headline:
             "Encrypted for someone else: none of your digital IDs can open it.",
             Tone.WARNING,
         )
+    if enc.status is EncryptionStatus.LOCKED:
+        return Headline(
+            "🔒",
+            "Locked",
+            "Encrypted to you; your digital ID stays locked until you give its passphrase.",
+            Tone.WARNING,
+        )
     if enc.status is EncryptionStatus.ERROR:
         reason = enc.problems[0] if enc.problems else "it could not be decrypted."
         return Headline("✗", "Undecryptable", f"Decryption failed: {reason}", Tone.BAD)
@@ -156,6 +185,8 @@ def signature_next_step(sig: SignatureReport) -> str:
 def encryption_next_step(enc: EncryptionReport, signed: bool) -> str:
     if enc.status is EncryptionStatus.NO_KEY:
         return "Ask the sender to encrypt to your current certificate."
+    if enc.status is EncryptionStatus.LOCKED:
+        return UNLOCK_STEP
     if enc.status is EncryptionStatus.ERROR:
         return "Ask the sender to send the message again."
     if not signed and not enc.authenticated:

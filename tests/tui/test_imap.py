@@ -36,8 +36,7 @@ async def _until(pilot, check, seconds: float = 15.0) -> None:  # type: ignore[n
     raise AssertionError("timed out")
 
 
-async def test_imap_account_lists_and_new_mail_arrives(home: Home, mail_user: MailUser) -> None:  # noqa: F811
-    mail_user.server.write_maildir(mail_user.name, generate(3))
+def _add_work_account(home: Home, mail_user: MailUser) -> None:  # noqa: F811
     add_account(
         home,
         Account(
@@ -49,6 +48,11 @@ async def test_imap_account_lists_and_new_mail_arrives(home: Home, mail_user: Ma
             username=mail_user.name,
         ),
     )
+
+
+async def test_imap_account_lists_and_new_mail_arrives(home: Home, mail_user: MailUser) -> None:  # noqa: F811
+    mail_user.server.write_maildir(mail_user.name, generate(3))
+    _add_work_account(home, mail_user)
     app = make_app(home)
     async with app.run_test(size=SIZE) as pilot:
         # No keyring, no password command: the app asks, titled for the account.
@@ -121,3 +125,37 @@ async def test_delete_without_trash_asks_before_deleting_for_good(
         assert len(reader.open_folder("INBOX")) == 1
     finally:
         reader.close()
+
+
+async def test_starting_on_imap_marks_nothing_seen_on_the_server(
+    home: Home,
+    mail_user: MailUser,  # noqa: F811
+) -> None:
+    from smimetui.core.backends.base import SEEN
+
+    mail_user.server.write_maildir(mail_user.name, generate(3))
+    _add_work_account(home, mail_user)
+
+    def unseen() -> set[int]:
+        conn = mail_user.backend()
+        try:
+            index = conn.open_folder("INBOX")
+            summaries = [index.summary(p) for p in range(len(index))]
+        finally:
+            conn.close()
+        return {s.uid for s in summaries if SEEN not in s.flags}
+
+    before = unseen()
+    assert before
+    app = make_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: isinstance(app.screen, PassphraseScreen))
+        await pilot.press(*mail_user.password, "enter")
+        lst = app.screen.query_one(MessageList)
+        await _until(pilot, lambda: len(lst.index) == 3)
+        await _until(pilot, lambda: app.screen.report_uid is not None)  # type: ignore[attr-defined]
+        await pilot.pause(1.0)  # the newest is previewed: its body was fetched
+        assert unseen() == before
+        newest = lst.current_uid
+        await pilot.press("enter")  # opening it is reading it
+        await _until(pilot, lambda: unseen() == before - {newest})

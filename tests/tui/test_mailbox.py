@@ -135,14 +135,71 @@ class TestImportCertificate:
             await settle(pilot)
             assert Contacts(demo_home).contact("dan@example.com") is None
 
-    async def test_ctrl_k_unavailable_for_untrusted(self, demo_home: Home) -> None:
+    async def test_ctrl_k_for_untrusted_says_why_and_stores_nothing(self, demo_home: Home) -> None:
         app = make_app(demo_home)
         async with app.run_test(size=SIZE) as pilot:
             await open_subject(pilot, "Signed, but by an untrusted root")
-            assert not app.screen.check_action("import_certificate", ())
             await pilot.press("ctrl+k")
             await pilot.pause()
             assert isinstance(app.screen, MailboxScreen)
+            (note,) = [n for n in app._notifications if n.title == "Cannot import"]
+            assert "root you trust" in note.message and "(trust the root first: t)" in note.message
+            await pilot.press("s")
+            await pilot.pause()
+            pane = widget_text(app, "#security-signature")
+            assert "ctrl+k adds it" not in pane and "root you trust" in pane
+        assert Contacts(demo_home).contact("mallory@example.net") is None
+
+    async def test_pane_shows_the_contact_after_an_import(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_subject(pilot, "Signed by someone new")
+            await pilot.press("s")
+            await pilot.pause()
+            assert "not stored for dan@example.com" in widget_text(app, "#security-signature")
+            await pilot.press("ctrl+k")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(pilot)
+            pane = widget_text(app, "#security-signature")
+            assert "stored for dan@example.com" in pane and "not stored" not in pane
+            assert "Source:     signed mail" in pane
+
+
+class TestTrustRoot:
+    async def test_t_when_already_trusted_says_why(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_subject(pilot, "Signed by someone new")
+            await pilot.press("t")
+            await pilot.pause()
+            assert isinstance(app.screen, MailboxScreen)
+            (note,) = [n for n in app._notifications if n.title == "Nothing to trust"]
+            assert "already leads to a root you trust" in note.message
+
+    async def test_t_on_unsigned_mail_says_why(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_subject(pilot, "Plain mail with two attachments")
+            await pilot.press("t")
+            await pilot.pause()
+            assert isinstance(app.screen, MailboxScreen)
+            (note,) = [n for n in app._notifications if n.title == "Nothing to trust"]
+            assert "no signature chain" in note.message
+            await pilot.press("ctrl+k")
+            await pilot.pause()
+            (note,) = [n for n in app._notifications if n.title == "Cannot import"]
+            assert "not signed" in note.message
+
+    async def test_t_without_the_root_says_what_is_missing(self, demo_home: Home) -> None:
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_subject(pilot, "Signed, but by an untrusted root")  # root not carried
+            await pilot.press("t")
+            await pilot.pause()
+            assert isinstance(app.screen, MailboxScreen)
+            (note,) = [n for n in app._notifications if n.title == "Nothing to trust"]
+            assert "Totally Legit Root CA" in note.message and "missing" in note.message
 
 
 class TestPassphrase:

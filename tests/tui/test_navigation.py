@@ -19,10 +19,16 @@ async def test_unread_count_drops_when_a_new_message_is_read(demo_home: Home) ->
         tree = app.screen.query_one(FolderTree)
         before = tree.folders["INBOX"].unread
         assert before
-        await open_subject(pilot, "HTML mail")  # unread in the demo
+        await open_subject(pilot, "HTML mail")  # unread in the demo; a preview alone keeps it so
+        assert tree.folders["INBOX"].unread == before
+        await pilot.press("enter")  # opened: read
+        await settle(pilot)
         assert tree.folders["INBOX"].unread == before - 1
         assert f"({before - 1})" in str(tree._folder_nodes["INBOX"].label)
-        await open_subject(pilot, "HTML mail")  # already read: no change
+        await open_subject(pilot, "HTML mail")
+        app.screen.query_one(MessageList).focus()
+        await pilot.press("enter")  # already read: no change
+        await settle(pilot)
         assert tree.folders["INBOX"].unread == before - 1
 
 

@@ -15,7 +15,6 @@ from smimetui.core.smime.report import EncryptionReport, EncryptionStatus, Secur
 from smimetui.tui.outgoing import (
     OutgoingMail,
     WriteContext,
-    _signer,
     build,
     forward,
     reply_to,
@@ -123,9 +122,12 @@ def test_account_ids_and_include_certs_reach_signing(
     assert ctx.identity("sign").id == sign_id and ctx.identity("encrypt").id == enc_id
     enc_cert = Keystore(demo_home).get(enc_id).load_cert()
     assert self_recipient(ctx).cert == enc_cert  # drafts and Sent copies: the encryption ID
-    assert _signer(ctx).encryption_cert == enc_cert  # announced as our encryption preference
     mail = OutgoingMail("robin@example.org", to="alice@example.org", body="Hi\n", sign=True)
     signed = _signed_data(build(ctx, mail).data)
+    # announced as our encryption preference (SMIMEEncryptionKeyPreference, RFC 8551)
+    attrs = signed["signer_infos"][0]["signed_attrs"]
+    pref = next(a for a in attrs if a["type"].dotted == "1.2.840.113549.1.9.16.2.11")
+    assert str(enc_cert.serial_number) in repr(pref["values"].native)
     assert len(signed["certificates"]) == 0  # include_certs = false: no certificates travel
     serial = signed["signer_infos"][0]["sid"].chosen["serial_number"].native
     assert serial == Keystore(demo_home).get(sign_id).load_cert().serial_number

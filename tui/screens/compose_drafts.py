@@ -34,6 +34,7 @@ class DraftAutosave(Screen[None]):
         self._autosave: Timer | None = None
         self._draft_lock = threading.Lock()
         self._leaving = False  # a save-and-close is running
+        self.clear_draft_ok = False  # the user agreed to store this reply's draft unencrypted
 
     def _read_form(self) -> OutgoingMail:
         raise NotImplementedError
@@ -47,27 +48,59 @@ class DraftAutosave(Screen[None]):
         if self._autosave is None:
             self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._autosave_now)
 
+    def _needs_consent(self, mail: OutgoingMail) -> bool:
+        """A reply to (or draft of) encrypted mail with encryption off: storing the decrypted
+        quote in the clear needs a yes, as sending it does."""
+        return mail.reply_to_encrypted and not mail.encrypt and not self.clear_draft_ok
+
     def _autosave_now(self) -> None:
         self._autosave = None
         if self.dirty:
-            self._save_draft(self._read_form(), self.edits, close=False)
+            mail = self._read_form()
+            # No question in the middle of typing: until the user says yes, it is kept encrypted.
+            protect = mail.encrypt or self._needs_consent(mail)
+            self._save_draft(mail, self.edits, close=False, encrypt=protect)
 
     def close_saving(self) -> None:
         """Leave: save unsaved changes first (the screen closes once the draft is stored)."""
         if self._leaving:
             return
-        if self.dirty:
-            self._leaving = True
-            self._save_draft(self._read_form(), self.edits, close=True)
-        else:
+        if not self.dirty:
             self.dismiss(None)
+            return
+        mail = self._read_form()
+        if self._needs_consent(mail):
+            self._ask_clear_draft(mail)
+            return
+        self._leaving = True
+        self._save_draft(mail, self.edits, close=True, encrypt=mail.encrypt)
+
+    def _ask_clear_draft(self, mail: OutgoingMail) -> None:
+        from smimetui.tui.screens.confirm import ConfirmScreen
+
+        question = (
+            "You are answering an encrypted message with encryption off: the draft (and "
+            "anything quoted in it) would be stored in Drafts readable by anyone with access "
+            "to it. Save it unencrypted? (ctrl+t turns encryption on: it is then saved "
+            "encrypted to yourself.)"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.clear_draft_ok = True
+                self.close_saving()
+            else:
+                self.notify("Not saved; the message is still open.", title="Draft", markup=False)
+
+        dialog = ConfirmScreen("Save the draft unencrypted?", question, yes="Save unencrypted")
+        self.app.push_screen(dialog, answered)
 
     @work(thread=True, exit_on_error=False, group="draft", description="save draft")
-    def _save_draft(self, mail: OutgoingMail, edits: int, *, close: bool) -> None:
+    def _save_draft(self, mail: OutgoingMail, edits: int, *, close: bool, encrypt: bool) -> None:
         with self._draft_lock:
-            folder, uid = save_draft(self.ctx, mail, self.draft_uid)
+            folder, uid = save_draft(self.ctx, mail, self.draft_uid, encrypt=encrypt)
             self.draft_uid = uid
-        self.post_message(m.DraftSaved(folder, mail.encrypt, edits, close))
+        self.post_message(m.DraftSaved(folder, encrypt, edits, close))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "draft" and event.state is WorkerState.ERROR:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -104,11 +105,14 @@ class ContactsScreen(ModalScreen[None], WorkerErrors):
     def _show(self, rows: list[ContactRow]) -> None:
         self.rows = rows
         table = self.query_one(DataTable)
-        table.clear()
-        for row in rows:
-            table.add_row(*(Content(cell) for cell in row.cells))
-        if not rows:
-            table.add_row(*(Content(c) for c in ("(no contacts yet)", "", "", "", "", "", "")))
+        cells = [row.cells for row in rows] or [("(no contacts yet)", "", "", "", "", "", "")]
+        # DataTable does not widen columns for Content cells: size each to its longest text.
+        table.clear(columns=True)
+        for number, label in enumerate(COLUMNS):
+            width = max(cell_len(label), *(cell_len(line[number]) for line in cells))
+            table.add_column(label, width=width)
+        for line in cells:
+            table.add_row(*(Content(cell) for cell in line))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
@@ -36,7 +36,11 @@ def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str, str]]:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape,q,question_mark", "close", "Close", tooltip="Close help", id="help-close")
+        Binding("escape,q,question_mark", "close", "Close", tooltip="Close help", id="help-close"),
+        Binding("j", "move(1)", "Down", show=False, id="help-down"),
+        Binding("k", "move(-1)", "Up", show=False, id="help-up"),
+        Binding("g", "move(-1000)", "First", show=False, id="help-first"),
+        Binding("G,end", "move(1000)", "Last", show=False, id="help-last"),
     ]
 
     def __init__(self, under: Screen[Any]) -> None:
@@ -44,7 +48,8 @@ class HelpScreen(ModalScreen[None]):
         self.under = under
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog", id="help-dialog"):
+        # The table scrolls itself (its cursor row is always in view); the intro stays on top.
+        with Vertical(classes="dialog", id="help-dialog"):
             yield Static("Help", classes="dialog-title")
             yield Static(Content(INTRO), classes="dialog-details")
             table: DataTable[str] = DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
@@ -52,6 +57,10 @@ class HelpScreen(ModalScreen[None]):
             for row in binding_rows(self.under):
                 table.add_row(*row)
             yield table
+
+    def action_move(self, rows: int) -> None:
+        table: DataTable[str] = self.query_one("#help-keys", DataTable)
+        table.move_cursor(row=max(0, min(table.cursor_row + rows, table.row_count - 1)))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -7,7 +7,6 @@ at the app (``SmimeTuiApp.on_worker_state_changed``).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from textual import on
@@ -24,10 +23,11 @@ from smimetui.core.smime.report import SecurityReport
 from smimetui.tui import messages as m
 from smimetui.tui.screens.help import HelpScreen
 from smimetui.tui.screens.mailbox_actions import MessageActions
+from smimetui.tui.screens.mailbox_flags import ReadFlags
 from smimetui.tui.screens.mailbox_keys import MAILBOX_BINDINGS
 from smimetui.tui.screens.mailbox_search import MailboxSearch
 from smimetui.tui.services import MailSession
-from smimetui.tui.verdict import Level, verdict_for
+from smimetui.tui.verdict import Level, is_locked, verdict_for
 from smimetui.tui.widgets.folder_tree import FolderTree
 from smimetui.tui.widgets.message_list import MessageList
 from smimetui.tui.widgets.message_view import MessageView
@@ -36,13 +36,21 @@ from smimetui.tui.worker_errors import WorkerErrors
 
 # Actions that need an open message.
 _NEEDS_MESSAGE = {"reply", "reply_all", "forward", "view_certificate", "save_attachments"}
-_NEEDS_ROW = {"delete", "move"}
+_NEEDS_ROW = {"delete", "move", "toggle_flag", "toggle_read"}
 
 
-class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
+class MailboxScreen(MessageActions, ReadFlags, MailboxSearch, Screen[None], WorkerErrors):
     BINDINGS: ClassVar[list[BindingType]] = MAILBOX_BINDINGS
+    # Below 110 columns the security pane would squeeze the list and the message to nothing.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
-    def __init__(self, session: MailSession, *, threading: bool = False) -> None:
+    def __init__(
+        self,
+        session: MailSession,
+        *,
+        threading: bool = False,
+        mark_read_after: float | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
         self.folder: str | None = None
@@ -54,6 +62,7 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
         self._verify_timer: Timer | None = None
         self._shown_folder: str | None = None  # the folder the list shows now
         self._init_search()
+        self._init_flags(mark_read_after)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -116,7 +125,10 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
         if not same:
             lst.badges = {}
         self._shown_folder = message.folder
-        lst.set_index(message.index, cursor_uid=keep)
+        near = lst.cursor if same else None
+        lst.set_index(message.index, cursor_uid=keep, near=near)
+        if not same:
+            self.folder_shown()
         self._apply_cached_badges()
         self._schedule_verify()
 
@@ -155,20 +167,8 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
         self.query_one(SecurityPane).show(message.report, message.signer)
         lst = self.query_one(MessageList)
         lst.set_badge(message.uid, verdict_for(message.report).badge)
-        self._count_read(message.folder, message.uid)
-        lst.mark_seen(message.uid)
+        self.preview_shown(message.uid)
         self.refresh_bindings()
-
-    def _count_read(self, folder: str, uid: int) -> None:
-        """One unread message less in the folder tree when a new message is opened."""
-        lst = self.query_one(MessageList)
-        position = lst.index.position_of(uid)
-        if position is None or uid in lst.seen_uids or lst.index.summary(position).seen:
-            return
-        tree = self.query_one(FolderTree)
-        known = tree.folders.get(folder)
-        if known is not None and known.unread:
-            tree.update_folder(replace(known, unread=known.unread - 1))
 
     # -- widget events -------------------------------------------------------------------------
 
@@ -181,6 +181,9 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
 
     @on(MessageList.Highlighted)
     def row_highlighted(self, event: MessageList.Highlighted) -> None:
+        if isinstance(event, MessageList.Selected):
+            return  # Selected is a Highlighted too: row_selected loads it, once
+        self.row_moved(event.uid)
         if self._load_timer is not None:
             self._load_timer.stop()
         folder, uid = self.folder, event.uid
@@ -190,10 +193,14 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
 
     @on(MessageList.Selected)
     def row_selected(self, event: MessageList.Selected) -> None:
+        if self._load_timer is not None:
+            self._load_timer.stop()  # the preview's load would ask for a passphrase a second time
         if self.folder is not None and self._in_drafts():
             self.open_draft(self.folder, event.uid)  # enter on a draft: go on writing it
             return
-        if self.folder is not None and event.uid != self.report_uid:
+        again = self.report is not None and is_locked(self.report)  # asks for the passphrase
+        self.set_seen(event.uid, True)  # opened: read (a preview alone does not mark it)
+        if self.folder is not None and (event.uid != self.report_uid or again):
             self.load_message(self.folder, event.uid)
         self.query_one("#message-body").focus()
 
@@ -220,15 +227,17 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
             return None
         if action in _NEEDS_ROW and self.query_one(MessageList).current_uid is None:
             return None
-        if action == "import_certificate":
-            from smimetui.tui.certimport import can_import
-
-            return True if (self.report and can_import(self.report, self.session)) else None
-        if action == "trust_root":
-            sig = self.report.signature if self.report else None
-            ok = sig is not None and bool(sig.chain_path) and sig.chain_path[-1].cert.self_signed
-            return True if ok and sig and sig.chain.value == "untrusted" else None
+        if action == "unlock":
+            return True if (self.report and is_locked(self.report)) else None
+        if action in ("import_certificate", "trust_root"):
+            # Enabled on any open message: when it cannot be done, the key says why.
+            return True if self.report is not None else None
         return True
+
+    def action_unlock(self) -> None:
+        """Enter on a locked message (focus in its body): ask for the passphrase again."""
+        if self.folder is not None and self.report_uid is not None:
+            self.load_message(self.folder, self.report_uid)
 
     def action_back(self) -> None:
         focused = self.focused
@@ -240,9 +249,13 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
     def action_toggle_security(self) -> None:
         pane = self.query_one(SecurityPane)
         pane.display = not pane.display
+        self.set_class(pane.display, "-security")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self))
+
+    def action_switch_account(self) -> None:
+        self.app.action_switch_account()  # type: ignore[attr-defined]
 
     def action_compose(self) -> None:
         self.app.action_compose_new()  # type: ignore[attr-defined]

@@ -74,6 +74,8 @@ class MessageActions(MailboxWorkers):
 
     def on_certificate_imported(self, message: m.CertificateImported) -> None:
         self.notify(message.summary, title="Stored", markup=False)
+        if self.folder and self.report_uid is not None:
+            self.load_message(self.folder, self.report_uid)  # the pane shows the new contact
 
     def on_root_trusted(self, message: m.RootTrusted) -> None:
         self.notify(message.summary, title="Root trusted", markup=False)
@@ -96,9 +98,13 @@ class MessageActions(MailboxWorkers):
     def action_import_certificate(self) -> None:
         if self.report is None:
             return
-        from smimetui.tui.certimport import describe_import
+        from smimetui.tui.certimport import describe_import, why_not_importable
 
         report = self.report
+        reason = why_not_importable(report)
+        if reason is not None:
+            self.notify(reason, title="Cannot import", severity="warning", markup=False)
+            return
         title, question, details = describe_import(report)
 
         def answered(yes: bool | None) -> None:
@@ -115,9 +121,15 @@ class MessageActions(MailboxWorkers):
         self.app.push_screen(dialog, answered)
 
     def action_trust_root(self) -> None:
+        from smimetui.tui.certimport import why_not_trustable
+
         report = self.report
         sig = report.signature if report else None
-        if report is None or sig is None or not sig.chain_path:
+        if report is None:
+            return
+        reason = why_not_trustable(report)
+        if reason is not None or sig is None:
+            self.notify(reason or "", title="Nothing to trust", severity="warning", markup=False)
             return
         root = sig.chain_path[-1].cert
         question = (

@@ -6,6 +6,8 @@ from textual.binding import Binding, BindingType
 
 MAILBOX_BINDINGS: list[BindingType] = [
     Binding("q", "back", "Back/Quit", tooltip="Back to the list; quit from the list", id="quit"),
+    # Second in the footer, so that it is still there at 80 columns.
+    Binding("question_mark", "help", "Help", tooltip="All keys", id="help"),
     Binding("slash", "search", "Search", tooltip="Search this folder", id="search"),
     Binding(
         "n",
@@ -28,6 +30,22 @@ MAILBOX_BINDINGS: list[BindingType] = [
     Binding("a", "reply_all", "Reply all", tooltip="Reply to everyone", id="reply-all"),
     Binding("f", "forward", "Forward", tooltip="Forward the message", id="forward"),
     Binding("d", "delete", "Delete", tooltip="Move to Trash", id="delete"),
+    Binding(
+        "F",
+        "toggle_flag",
+        "Flag",
+        tooltip="Flag or unflag the highlighted message (* in the list)",
+        id="toggle-flag",
+        show=False,
+    ),
+    Binding(
+        "M",
+        "toggle_read",
+        "Read/unread",
+        tooltip="Mark the highlighted message read or unread",
+        id="toggle-read",
+        show=False,
+    ),
     Binding("m", "move", "Move", tooltip="Move to another folder", id="move"),
     Binding(
         "s",
@@ -83,6 +101,21 @@ MAILBOX_BINDINGS: list[BindingType] = [
         id="contacts",
         show=False,
     ),
+    Binding(
+        "enter",
+        "unlock",
+        "Unlock",
+        tooltip="Ask for the passphrase of the locked message again",
+        id="unlock",
+        show=False,
+    ),
+    Binding(
+        "A",
+        "switch_account",
+        "Accounts",
+        tooltip="Open another account",
+        id="switch-account",
+        show=False,
+    ),
     Binding("tab", "app.focus_next", "Next pane", show=False, id="focus-next"),
-    Binding("question_mark", "help", "Help", tooltip="All keys", id="help"),
 ]

@@ -9,10 +9,9 @@ from __future__ import annotations
 from textual import work
 from textual.screen import Screen
 
-from smimetui.core.backends.base import SEEN
-from smimetui.core.errors import NoTrashError, SmimeTuiError
+from smimetui.core.errors import KeyUnlockError, NoTrashError, SmimeTuiError
 from smimetui.core.sanitize import clean_line
-from smimetui.core.smime.report import Attachment, SecurityReport
+from smimetui.core.smime.report import Attachment, EncryptionStatus, SecurityReport
 from smimetui.tui import messages as m
 from smimetui.tui.certimport import ImportOutcome
 from smimetui.tui.services import MailSession
@@ -68,7 +67,13 @@ class MailboxWorkers(Screen[None]):
         except SmimeTuiError:  # a damaged address book must not hide the message
             signer = None
         self.post_message(m.MessageLoaded(folder, uid, raw, report, signer))
-        self.session.backend_call("set_flags", folder, [uid], add=[SEEN])
+
+    @work(thread=True, exit_on_error=False, group="flags", description="set flags")
+    def store_flags(
+        self, folder: str, uids: tuple[int, ...], add: list[str], remove: list[str]
+    ) -> None:
+        """Seen / Flagged on the server (the list already shows the change)."""
+        self.session.backend_call("set_flags", folder, list(uids), add=add, remove=remove)
 
     @work(
         thread=True,
@@ -156,4 +161,14 @@ class MailboxWorkers(Screen[None]):
     def open_draft(self, folder: str, uid: int) -> None:
         """Read a stored draft back (decrypting it asks for the passphrase) to edit it."""
         _raw, report = self.session.open_message(folder, uid)
+        enc = report.encryption
+        if enc is not None and enc.status is not EncryptionStatus.DECRYPTED:
+            # An empty form saved again would replace (destroy) the draft: do not open it.
+            why = (
+                "your digital ID stayed locked; press Enter on it again to be asked for the "
+                "passphrase"
+                if enc.status is EncryptionStatus.LOCKED
+                else (enc.problems[0].rstrip(".") if enc.problems else "it cannot be decrypted")
+            )
+            raise KeyUnlockError(f"The draft was not opened: {why}.", title="Draft locked")
         self.post_message(m.DraftOpened(folder, uid, report))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -28,6 +31,13 @@ def folder_label(folder: Folder, leaf: str) -> Text:
 
 class FolderTree(Tree[Folder]):
     """Folders nested by their delimiter; the data of each node is its :class:`Folder`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="folders-down"),
+        Binding("k", "cursor_up", "Up", show=False, id="folders-up"),
+        Binding("g", "scroll_home", "First", show=False, id="folders-first"),
+        Binding("G", "scroll_end", "Last", show=False, id="folders-last"),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Folders", id=id)

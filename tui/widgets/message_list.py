@@ -7,6 +7,7 @@ its visible rows cost.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -20,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from smimetui.core.backends.base import FolderIndex, ListIndex, Summary
+from smimetui.core.backends.base import SEEN, FolderIndex, ListIndex, Summary
 from smimetui.tui.verdict import Badge, badge_for_hint
 from smimetui.tui.widgets.list_rows import CURSOR, RowPainter, fit, flags_text, format_date
 
@@ -71,6 +72,7 @@ class MessageList(ScrollView, can_focus=True):
         self.index: FolderIndex = ListIndex([])
         self.badges: dict[int, Badge] = {}  # uid -> verified badge (replaces the hint)
         self.seen_uids: set[int] = set()  # read here since the index was loaded
+        self.flag_overrides: dict[int, frozenset[str]] = {}  # flags changed here since then
         self.empty_text = "No messages"
         # Finished rows by position, drawn without the cursor (the cursor row is the cached row
         # with the cursor style on top, which Strip caches too): moving the cursor redraws nothing.
@@ -83,14 +85,21 @@ class MessageList(ScrollView, can_focus=True):
         self._frame: tuple[int, int, int] = (0, 0, -1)  # top row, row width, cursor row or -1
 
     # -- data ---------------------------------------------------------------------------
-    def set_index(self, index: FolderIndex, cursor_uid: int | None = None) -> None:
+    def set_index(
+        self, index: FolderIndex, cursor_uid: int | None = None, near: int | None = None
+    ) -> None:
+        """Show ``index``, the cursor on ``cursor_uid``; if that is gone (deleted, moved), at
+        position ``near`` (the message that took its place), else on the first row."""
         self.index = index
         self.seen_uids = set()
+        self.flag_overrides = {}
         self._cache.clear()
         self.virtual_size = Size(0, len(index))
         position = index.position_of(cursor_uid) if cursor_uid is not None else None
         self.scroll_to(y=0, animate=False, immediate=True)
-        self.cursor = position if position is not None else 0  # scrolls the cursor into view
+        if position is None:
+            position = near if near is not None else 0
+        self.cursor = position  # clamped by validate_cursor; scrolls the cursor into view
         self.refresh()
 
     def set_badge(self, uid: int, badge: Badge) -> None:
@@ -101,6 +110,19 @@ class MessageList(ScrollView, can_focus=True):
 
     def mark_seen(self, uid: int) -> None:
         self.seen_uids.add(uid)
+        self.refresh_row(uid)
+
+    def flags_of(self, uid: int) -> frozenset[str]:
+        """The row's flags as shown now (changes made here win over the loaded summary)."""
+        if uid in self.flag_overrides:
+            return self.flag_overrides[uid]
+        position = self.index.position_of(uid)
+        flags = self.index.summary(position).flags if position is not None else frozenset()
+        return flags | {SEEN} if uid in self.seen_uids else flags
+
+    def show_flags(self, uid: int, flags: frozenset[str]) -> None:
+        self.flag_overrides[uid] = flags
+        self.seen_uids.discard(uid)
         self.refresh_row(uid)
 
     def refresh_row(self, uid: int) -> None:
@@ -185,6 +207,8 @@ class MessageList(ScrollView, can_focus=True):
 
     def _render_row(self, position: int, width: int) -> Strip:
         summary = self.index.summary(position)
+        if summary.uid in self.flag_overrides:
+            summary = replace(summary, flags=self.flag_overrides[summary.uid])
         badge = self.badges.get(summary.uid) or badge_for_hint(summary.security)
         seen = summary.seen or summary.uid in self.seen_uids
         return self._painter.row(summary, badge, seen, width)

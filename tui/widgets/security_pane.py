@@ -20,7 +20,7 @@ from smimetui.core.smime.report import (
     SecurityReport,
     SignatureReport,
 )
-from smimetui.core.smime.wording import encryption_headline
+from smimetui.core.smime.wording import encryption_headline, revocation_words
 from smimetui.tui.services import SignerRecord
 from smimetui.tui.verdict import Level, Verdict, verdict_for
 
@@ -77,7 +77,8 @@ class SecurityPane(VerticalScroll):
             verdict_widget.remove_class(_level_class(level))
         verdict_widget.add_class(_level_class(verdict.level))
         sig = report.signature
-        sig_text = "\n".join(signature_lines(sig, report) + contact_lines(signer)) if sig else ""
+        contact = contact_lines(signer, report)
+        sig_text = "\n".join(signature_lines(sig, report) + contact) if sig else ""
         sig_widget.update(Content(sig_text))
         sig_widget.display = sig is not None
         chain_widget.update(Content("\n".join(chain_lines(sig.chain_path))) if sig else "")
@@ -117,7 +118,7 @@ def signature_lines(sig: SignatureReport, report: SecurityReport) -> list[str]:
     lines.append(f"  Signed at:  {_when(sig.signing_time)} (as claimed by the signer)")
     lines.append(f"  Digest:     {sig.digest_algorithm or 'unknown'}")
     lines.append(f"  Algorithm:  {sig.signature_algorithm or 'unknown'}")
-    lines.append(f"  Revocation: {sig.revocation.value.replace('-', ' ')}")
+    lines.append(f"  Revocation: {revocation_words(sig.revocation)}")
     if sig.signer_count != 1:
         lines.append(f"  Signers:    {sig.signer_count}")
     lines += [f"  Note: {note}" for note in sig.notes]
@@ -130,12 +131,16 @@ def _day(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "unknown"
 
 
-def contact_lines(signer: SignerRecord | None) -> list[str]:
+def contact_lines(signer: SignerRecord | None, report: SecurityReport | None = None) -> list[str]:
     """Whether the signer's certificate is in the contacts, where it came from, when seen."""
     if signer is None:
         return []
     if not signer.in_contacts:
-        return [f"  Contacts:   not stored for {signer.address} (ctrl+k adds it, after asking)"]
+        from smimetui.tui.certimport import why_not_importable
+
+        reason = why_not_importable(report) if report is not None else None
+        how = "ctrl+k adds it, after asking" if reason is None else reason.rstrip(".")
+        return [f"  Contacts:   not stored for {signer.address} ({how})"]
     state = "waiting for your confirmation" if signer.pending else "stored"
     lines = [
         f"  Contacts:   {state} for {signer.address}",
