@@ -249,9 +249,50 @@ def command_line(viewer: Viewer, path: Path, content_type: str) -> tuple[list[st
     return ["/bin/sh", "-c", expand(viewer.command, path, content_type)], not uses_file
 
 
+# xdg-open picks a program by the file's name and content, chosen by the sender: names that a
+# desktop may run rather than show are refused (the copy is never executable: 0400).
+RISKY_EXTENSIONS = frozenset(
+    [
+        ".desktop",
+        ".sh",
+        ".bash",
+        ".exe",
+        ".com",
+        ".bat",
+        ".cmd",
+        ".msi",
+        ".jar",
+        ".py",
+        ".pl",
+        ".rb",
+        ".appimage",
+        ".run",
+        ".bin",
+        ".deb",
+        ".rpm",
+        ".flatpakref",
+        ".lnk",
+        ".scr",
+        ".vbs",
+        ".js",
+        ".ps1",
+    ]
+)
+
+
+def check_xdg_open(viewer: Viewer, filename: str) -> None:
+    name = clean_filename(filename).lower()
+    if viewer.command == "xdg-open" and any(name.endswith(ext) for ext in RISKY_EXTENSIONS):
+        raise InputError(
+            f"{clean_filename(filename)} could be run as a program by the desktop, so it is not "
+            "opened with xdg-open: save it (w), or add a mailcap entry for its type."
+        )
+
+
 def run_viewer(viewer: Viewer, data: bytes, filename: str, content_type: str) -> str:
     """Open ``data`` with ``viewer`` from a private copy and wait for it; returns the output of
     a copiousoutput entry (else "").  The copy is removed when the viewer returns."""
+    check_xdg_open(viewer, filename)
     later = viewer.command == "xdg-open"
     with private_copy(data, filename, viewer.name_template, keep_until_exit=later) as path:
         argv, on_stdin = command_line(viewer, path, content_type)

@@ -92,3 +92,12 @@ class TestRun:
         viewer = find_viewer("application/pdf", parse_mailcap("application/pdf; exit 3"))
         with pytest.raises(InputError, match="ended with exit status 3"):
             run_viewer(viewer, b"x", "x.pdf", "application/pdf")
+
+
+def test_xdg_open_refuses_names_a_desktop_may_run() -> None:
+    from smimetui.core.attachview import Viewer
+
+    with pytest.raises(InputError, match="could be run as a program"):
+        run_viewer(
+            Viewer(command="xdg-open"), b"[Desktop Entry]", "invoice.pdf.desktop", "application/pdf"
+        )

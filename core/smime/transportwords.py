@@ -44,10 +44,15 @@ def hop_line(hop: Hop) -> str:
 
 
 def delivery_lines(delivery: DeliveryReport, *, max_hops: int = 50) -> list[str]:
+    """Nothing for a message with neither Received lines nor defects (a draft, a saved file)."""
+    if not delivery.hops and not delivery.defects:
+        return []
     lines = [f"Delivery: {delivery.total_hops} hop(s)"]
     if delivery.first_external:
         ip = f" [{delivery.sender_ip}]" if delivery.sender_ip else ""
         lines.append(f"  Handed to your server by: {delivery.first_external}{ip}")
+    elif not delivery.hops:
+        pass
     elif delivery.known_server:
         lines.append("  Your server stamped no Received line: every hop is the sender's claim.")
     else:

@@ -25,6 +25,7 @@ from smimetui.tui import messages as m
 from smimetui.tui.screens.help import HelpScreen
 from smimetui.tui.screens.mailbox_actions import MessageActions
 from smimetui.tui.screens.mailbox_keys import MAILBOX_BINDINGS
+from smimetui.tui.screens.mailbox_reading import ReadingActions
 from smimetui.tui.screens.mailbox_search import MailboxSearch
 from smimetui.tui.services import MailSession
 from smimetui.tui.verdict import Level, verdict_for
@@ -39,7 +40,7 @@ _NEEDS_MESSAGE = {"reply", "reply_all", "forward", "view_certificate", "save_att
 _NEEDS_ROW = {"delete", "move"}
 
 
-class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
+class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors, ReadingActions):
     BINDINGS: ClassVar[list[BindingType]] = MAILBOX_BINDINGS
 
     def __init__(self, session: MailSession, *, threading: bool = False) -> None:
