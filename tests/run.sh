@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+[ -x /usr/lib/dovecot/lmtp ] || missing+=(dovecot-lmtpd)  # delivery that stamps Received
 [ -x /usr/sbin/slapd ] || missing+=(slapd ldap-utils)
 command -v gpgsm >/dev/null || missing+=(gpgsm)
 command -v openssl >/dev/null || missing+=(openssl)

@@ -120,13 +120,20 @@ def _trimmed(raw_headers: bytes, body: bytes) -> bytes:
     return b"\n".join(out).rstrip(b"\n") + b"\n\n" + body.replace(b"\r\n", b"\n")
 
 
+def _source(item: dict[str, Any]) -> str:
+    """The from clause; a field mail-parser could not split is shown whole, and said so."""
+    if "raw" in item and "by" not in item and "from" not in item:
+        return "unreadable trace field: " + clean_line(str(item["raw"]), max_length=300)
+    return clean_line(str(item.get("from", "")), max_length=300)
+
+
 def _hop(item: dict[str, Any], own: bool, claimed: bool, after: bool) -> Hop:
     delay = item.get("delay")
     first = int(item.get("hop", 0)) <= 1
     return Hop(
         number=int(item.get("hop", 0)),
-        by=clean_line(str(item.get("by", item.get("raw", ""))), max_length=300),
-        source=clean_line(str(item.get("from", "")), max_length=300),
+        by=clean_line(str(item.get("by", "")), max_length=300),
+        source=_source(item),
         protocol=clean_line(str(item.get("with", "")), max_length=60),
         date=clean_line(str(item.get("date_utc", "")), max_length=40),
         delay=None
