@@ -146,3 +146,47 @@ class TestSecurityPane:
             assert "⚠ the text shows www.paypal.com" in delivery
             body = widget_text(app, ".body-text")
             assert "[2] https://evil.example/login  (host: evil.example)" in body
+
+
+class TestEncryptedAttachment:
+    async def test_p7m_opens_through_the_read_path(self, demo_home: Home) -> None:
+        import base64
+
+        from smimetui.core.smime.mimewalk import parse_message
+        from smimetui.tui.screens.passphrase import PassphraseScreen
+
+        box = MaildirBackend(Path(get_account(demo_home, "demo").maildir))
+        index = box.open_folder("INBOX")
+        uid = next(
+            index.summary(p).uid
+            for p in range(len(index))
+            if index.summary(p).subject.startswith("Encrypted to you (AES-GCM")
+        )
+        der = parse_message(box.fetch_raw("INBOX", uid)).decoded()
+        deliver(
+            demo_home,
+            (
+                "From: bob@example.net\r\nTo: robin@example.org\r\nSubject: Power p7m\r\n"
+                'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="B"\r\n\r\n'
+                "--B\r\nContent-Type: text/plain\r\n\r\nForwarded.\r\n--B\r\n"
+                "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m"
+                "\r\nContent-Disposition: attachment; filename=smime.p7m\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n"
+                f"{base64.encodebytes(der).decode()}\r\n--B--\r\n"
+            ).encode(),
+        )
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_subject(pilot, "Power p7m")
+            assert "door code is 0815" not in widget_text(app, ".body-text")  # EFAIL: not opened
+            await pilot.press("o")
+            for _ in range(40):
+                await pilot.pause(0.1)
+                if isinstance(app.screen, PassphraseScreen):
+                    break
+            assert isinstance(app.screen, PassphraseScreen)
+            await pilot.press(*"demo", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, TextViewScreen)
+            text = app.screen.query_one(TextArea).text
+            assert "The new door code is 0815" in text and "Encrypted" in text
