@@ -135,6 +135,7 @@ class TestSecurityPane:
         app = make_app(demo_home)
         async with app.run_test(size=SIZE) as pilot:
             await open_subject(pilot, "Lunch on Friday?")
+            assert "· DMARC at your server: pass" in widget_text(app, "SecurityStatus")
             await pilot.press("s")
             await pilot.pause()
             auth = widget_text(app, "#security-authentication")

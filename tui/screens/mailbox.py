@@ -37,6 +37,7 @@ from smimetui.tui.worker_errors import WorkerErrors
 
 # Actions that need an open message.
 _NEEDS_MESSAGE = {"reply", "reply_all", "forward", "view_certificate", "save_attachments"}
+_NEEDS_MESSAGE |= {"open_attachment", "view_source"}  # issue 15
 _NEEDS_ROW = {"delete", "move"}
 
 
@@ -215,7 +216,9 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors, R
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _NEEDS_MESSAGE and self.report is None:
             return None
-        if action == "save_attachments" and not (self.report and self.report.attachments):
+        if action in ("save_attachments", "open_attachment") and not (
+            self.report and self.report.attachments
+        ):
             return None
         if action in ("next_match", "previous_match") and not self.matches:
             return None

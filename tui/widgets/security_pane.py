@@ -23,7 +23,7 @@ from smimetui.core.smime.report import (
 from smimetui.core.smime.wording import encryption_headline
 from smimetui.tui.services import SignerRecord
 from smimetui.tui.verdict import Level, Verdict, verdict_for
-from smimetui.tui.widgets.transport_sections import fill_transport
+from smimetui.tui.widgets.transport_sections import dmarc_note, fill_transport
 
 
 def _when(value: datetime | None) -> str:
@@ -51,6 +51,7 @@ class SecurityStatus(Static):
             text += f"  {encryption_headline(report.encryption, signed=True)}"
         if verdict.next_step:
             text += f"  → {verdict.next_step}"
+        text += dmarc_note(report)
         self.update(Content(text))
 
 

@@ -13,6 +13,13 @@ from smimetui.core.smime.report import SecurityReport
 from smimetui.core.smime.transportwords import authentication_lines, delivery_lines
 
 
+def dmarc_note(report: SecurityReport) -> str:
+    """For the status bar: your server's DMARC result, when it gave one."""
+    auth = report.authentication
+    dmarc = auth.result_of("dmarc") if auth is not None and auth.found else None
+    return f"  · DMARC at your server: {dmarc.result}" if dmarc is not None else ""
+
+
 def fill_transport(
     auth_widget: Static, delivery_widget: Static, report: SecurityReport | None
 ) -> None:
