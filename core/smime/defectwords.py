@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.errors
 from collections import Counter
 from typing import Any
 
@@ -60,14 +61,17 @@ def _epilogue(parsed: Any) -> bool:
         return False
 
 
-def defect_sentences(parsed: Any, fields: tuple[HeaderField, ...]) -> tuple[str, ...]:
-    """Sentences for mail-parser's MIME defects, an epilogue, duplicated and missing headers."""
+def defect_sentences(
+    parsed: Any, fields: tuple[HeaderField, ...], *, mime: bool = True
+) -> tuple[str, ...]:
+    """Sentences for mail-parser's MIME defects and an epilogue (unless ``mime`` is off: the
+    body was not given to it), and for duplicated and missing headers."""
     out = [
         _WORDS.get(name, f"The MIME structure has a defect ({name}).")
-        for name in _categories(parsed)
-        if name.endswith("Defect")
+        for name in (_categories(parsed) if mime else [])
+        if name.endswith("Defect") and hasattr(email.errors, name)  # the parser's own findings
     ]
-    if _epilogue(parsed):
+    if mime and _epilogue(parsed):
         out.append(
             "Text follows the last boundary of a multipart part (an epilogue): mail programs "
             "do not show it, so it can hide content from you and not from a filter."

@@ -10,6 +10,7 @@ written before the message reached you and is only the sender's claim.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,17 @@ from smimetui.core.smime.defectwords import defect_sentences
 from smimetui.core.smime.rawview import HeaderField
 
 MAX_HOPS = 200  # the newest hops read; the rest are counted
-MAX_BODY_FOR_DEFECTS = 16 * 1024 * 1024  # larger bodies: only the header is checked
+MAX_BODY_FOR_DEFECTS = 4 * 1024 * 1024  # larger bodies: only the header is checked
+_LARGE = "The MIME structure of this large message was not checked for defects (over 4 MiB)."
+
+
+def _quiet_mailparser() -> None:
+    """mail-parser logs warnings ("content not handled"); with no handler configured Python
+    would print them on stderr, over the mail reader's screen."""
+    log = logging.getLogger("mailparser")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())
+    log.propagate = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +185,8 @@ def delivery_report(
     """The delivery path of a message; ``fields`` are its header fields (rawview)."""
     import mailparser  # lazy: only reading mail needs it
 
+    _quiet_mailparser()
+    large = len(body) > MAX_BODY_FOR_DEFECTS
     parsed = mailparser.parse_from_bytes(_trimmed(raw_headers, body))
     items = [i for i in parsed.received if isinstance(i, dict)]
     hops = _mark(items, receiving)
@@ -191,6 +204,6 @@ def delivery_report(
         total_hops=max(total, len(hops)),
         first_external=first_external,
         sender_ip=sender_ip,
-        defects=defect_sentences(parsed, fields),
+        defects=defect_sentences(parsed, fields, mime=not large) + ((_LARGE,) if large else ()),
         known_server=bool(receiving),
     )

@@ -196,3 +196,32 @@ class TestLinks:
         assert any("shows www.paypal.com but goes to evil.example" in p for p in report.problems)
         assert "[2] https://evil.example/login" in report.text
         assert report.to_json()["links"][1]["flagged"] is True
+
+
+class TestLargeAndQuiet:
+    def big(self, megabytes: int) -> bytes:
+        data = b"QUJD" * (megabytes * 1024 * 256)
+        return (
+            b"From: a@b.example\r\nSubject: big\r\nMessage-ID: <x@y>\r\n"
+            b"Date: Thu, 3 Dec 2026 10:00:00 +0000\r\nContent-Type: multipart/mixed; boundary=B"
+            b"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\n"
+            b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + data
+            + b"\r\n--B--\r\n"
+        )
+
+    def test_large_body_not_parsed_and_said(self, home: Home) -> None:
+        started = time.monotonic()
+        delivery = read("<" + self.big(6).decode(), home).delivery
+        assert time.monotonic() - started < 10
+        assert delivery is not None and delivery.defects == (
+            "The MIME structure of this large message was not checked for defects (over 4 MiB).",
+        )
+
+    def test_mail_parser_prints_nothing(
+        self, home: Home, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        delivery = read("<" + self.big(1).decode(), home).delivery
+        assert delivery is not None and delivery.defects == ()
+        out, err = capfd.readouterr()
+        assert out == "" and err == ""
