@@ -77,7 +77,7 @@ class AuthenticationReport:
 def _authserv_id(value: str) -> str:
     """The authserv-id: the first token before ';' (a version number may follow it)."""
     head = value.split(";", 1)[0].strip()
-    return head.split()[0].lower() if head else ""
+    return head.split()[0].strip('"').lower() if head else ""  # a value may be quoted
 
 
 def _parse(value: str) -> Any:

@@ -99,6 +99,14 @@ class TestAuthenticationResults:
         auth = authentication_report(values, SERVER, "x@a.example")
         assert auth is not None and auth.line == "DMARC: fail (a.example)"
 
+    def test_authserv_id_with_version(self) -> None:
+        value = f"{SERVER} 1; spf=pass smtp.mailfrom=a.example"
+        auth = authentication_report([value], SERVER, "")
+        assert auth is not None and auth.line == "SPF: pass (a.example)"
+        quoted = authentication_report([f'"{SERVER}"; spf=pass'], SERVER, "")
+        assert quoted is not None and quoted.ignored == 0  # ours, and said to be unreadable
+        assert quoted.problems
+
     def test_malformed_is_a_sentence(self) -> None:
         auth = authentication_report([f"{SERVER}; =;;=="], SERVER, "a@b.example")
         assert auth is not None and not auth.found
