@@ -191,3 +191,26 @@ class TestEncryptedAttachment:
             assert isinstance(app.screen, TextViewScreen)
             text = app.screen.query_one(TextArea).text
             assert "The new door code is 0815" in text and "Encrypted" in text
+
+
+class TestHostileHeaders:
+    async def test_ten_thousand_hops_stay_within_limits(self, demo_home: Home) -> None:
+        hops = b"".join(
+            b"Received: from h%d.example (h%d [192.0.2.1]) by h%d.example with SMTP;"
+            b" Thu, 3 Dec 2026 10:00:00 +0000\r\n" % (i, i, i)
+            for i in range(10_000)
+        )
+        # Subject first: the list reads only the start of a header (the backend's own limit)
+        head = b"Subject: Power hops\r\nFrom: a@example.net\r\n"
+        deliver(demo_home, head + hops + b"\r\nx\r\n")
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_subject(pilot, "Power hops")
+            await pilot.press("h", "s")
+            await pilot.pause()
+            headers = widget_text(app, ".full-headers")
+            assert headers.count("\n") == 500
+            assert headers.endswith("… 9502 more lines: ctrl+u shows the source")
+            delivery = widget_text(app, "#security-delivery")
+            assert "Delivery: 10000 hop(s)" in delivery
+            assert "(the 50 newest hops are shown)" in delivery
