@@ -65,6 +65,10 @@ class Account:
     sign_by_default: bool = False
     encrypt_by_default: bool = False
     default: bool = False
+    # Your receiving server: the authserv-id of its Authentication-Results (RFC 8601), and the
+    # host names (comma-separated; ".example.org" for a domain) that stamp its Received lines.
+    authserv_id: str = ""
+    receiving_hosts: str = ""
 
     @property
     def is_local(self) -> bool:

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+[ -x /usr/lib/dovecot/lmtp ] || missing+=(dovecot-lmtpd)  # delivery that stamps Received
 [ -x /usr/sbin/slapd ] || missing+=(slapd ldap-utils)
 command -v certutil >/dev/null || missing+=(libnss3-tools)  # certutil, pk12util: Thunderbird import
 [ -x /usr/libexec/neomutt/smime_keys ] || missing+=(neomutt)  # smime_keys: NeoMutt import

@@ -148,7 +148,8 @@ class MailSession:
         from smimetui.core.smime.inspect import InspectContext
 
         keys: Sequence[Any] = self._key_candidates() if decrypt else ()
-        return InspectContext.from_home(self.home, keys=keys)
+        context = InspectContext.from_home(self.home, keys=keys)
+        return _with_receiving_server(context, self.account, transport=decrypt)
 
     def fetch(self, folder: str, uid: int) -> bytes:
         with self._lock:
@@ -252,3 +253,15 @@ def error_text(err: BaseException) -> tuple[str, str]:
     if isinstance(err, SmimeTuiError):
         return err.title, err.message
     return "Unexpected error", f"{type(err).__name__}: {err}. Please report this as a bug."
+
+
+def _with_receiving_server(context: Any, account: Any, *, transport: bool) -> Any:
+    """The account's receiving server (authserv-id, hosts) for the delivery facts; badges
+    (``transport`` off) need none of it."""
+    from dataclasses import replace
+
+    from smimetui.core.smime.transport import receiving_hosts
+
+    authserv = str(getattr(account, "authserv_id", "") or "")
+    hosts = receiving_hosts(authserv, str(getattr(account, "receiving_hosts", "") or ""))
+    return replace(context, transport=transport, authserv_id=authserv, receiving_hosts=hosts)

@@ -6,16 +6,21 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smimetui.core.cli.context import Context
-from smimetui.core.errors import InputError
+from smimetui.core.errors import InputError, SmimeTuiError
 from smimetui.core.smime.report import SecurityReport, SignatureReport
+from smimetui.core.smime.transportwords import transport_lines
 from smimetui.core.smime.wording import (
     encryption_headline,
     next_step,
     revocation_words,
     signature_headline,
 )
+
+if TYPE_CHECKING:
+    from smimetui.core.accounts import Account
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,6 +55,16 @@ def add_key_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="check revocation online (CRL/OCSP); off by default",
     )
+    p.add_argument(
+        "--authserv-id",
+        metavar="HOST",
+        help="your receiving server's authserv-id (Authentication-Results); default: the account's",
+    )
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--headers", action="store_true", help="print every header field (safe)")
+    view.add_argument(
+        "--source", action="store_true", help="print the message as it arrived (controls removed)"
+    )
 
 
 def parse_moment(value: str) -> datetime:
@@ -77,10 +92,18 @@ def read_input(name: str) -> bytes:
 
 
 def inspect_bytes(
-    raw: bytes, args: argparse.Namespace, ctx: Context, *, content: bytes | None = None
+    raw: bytes,
+    args: argparse.Namespace,
+    ctx: Context,
+    *,
+    content: bytes | None = None,
+    account: Account | None = None,
 ) -> SecurityReport:
+    from dataclasses import replace
+
     from smimetui.core.smime.inspect import InspectContext, inspect_message
     from smimetui.core.smime.keycandidates import keystore_candidates
+    from smimetui.core.smime.transport import receiving_hosts
 
     keys = keystore_candidates(ctx.home, getattr(args, "passphrase_file", None))
     inspect_ctx = InspectContext.from_home(
@@ -89,12 +112,48 @@ def inspect_bytes(
         moment=getattr(args, "at", None),
         fetch_revocation=getattr(args, "fetch_revocation", False),
     )
+    authserv = getattr(args, "authserv_id", None) or (account.authserv_id if account else "")
+    hosts = account.receiving_hosts if account and not getattr(args, "authserv_id", None) else ""
+    inspect_ctx = replace(
+        inspect_ctx, authserv_id=authserv, receiving_hosts=receiving_hosts(authserv, hosts)
+    )
     return inspect_message(raw, inspect_ctx, detached_content=content)
 
 
+def _file_account(ctx: Context) -> Account | None:
+    """The default account, for its receiving server; none configured is fine for a file."""
+    from smimetui.core.accounts import default_account, load_accounts
+
+    try:
+        return default_account(load_accounts(ctx.home))
+    except SmimeTuiError:
+        return None
+
+
+def print_view(raw: bytes, args: argparse.Namespace, ctx: Context) -> bool:
+    """``--headers`` / ``--source``: print that view instead of the report."""
+    from smimetui.core.smime.rawview import header_fields, header_lines, source_text
+
+    if getattr(args, "headers", False):
+        if args.json:
+            fields, _cut = header_fields(raw)
+            ctx.print_json([{"name": f.name, "value": f.value} for f in fields])
+        else:
+            for line in header_lines(raw):
+                ctx.out(line)
+        return True
+    if getattr(args, "source", False):
+        ctx.out(source_text(raw).rstrip("\n"))
+        return True
+    return False
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    raw = read_input(args.file)
+    if print_view(raw, args, ctx):
+        return 0
     content = read_input(args.content) if getattr(args, "content", None) else None
-    report = inspect_bytes(read_input(args.file), args, ctx, content=content)
+    report = inspect_bytes(raw, args, ctx, content=content, account=_file_account(ctx))
     print_report(report, ctx, as_json=args.json)
     return 0
 
@@ -150,6 +209,7 @@ def report_lines(report: SecurityReport) -> list[str]:
     for att in report.attachments:
         lines.append(f"Attachment: {att.filename} ({att.content_type}, {att.size} bytes)")
     lines.extend(f"Problem:   {p}" for p in report.problems)
+    lines.extend(transport_lines(report))
     step = next_step(report)
     if step:
         lines.append(f"Next step: {step}")

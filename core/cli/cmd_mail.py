@@ -173,11 +173,13 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_show(args: argparse.Namespace, ctx: Context) -> int:
-    from smimetui.core.cli.cmd_inspect import inspect_bytes, print_report
+    from smimetui.core.cli.cmd_inspect import inspect_bytes, print_report, print_view
 
-    with opened(args, ctx) as (_account, backend):
+    with opened(args, ctx) as (account, backend):
         raw = backend.fetch_raw(args.folder, args.uid)
-    print_report(inspect_bytes(raw, args, ctx), ctx, as_json=args.json)
+    if print_view(raw, args, ctx):
+        return 0
+    print_report(inspect_bytes(raw, args, ctx, account=account), ctx, as_json=args.json)
     return 0
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from smimetui.core.sanitize import clean_filename, clean_text
+from smimetui.core.smime.links import Link, number_anchors, references
 from smimetui.core.smime.mimewalk import Entity
 from smimetui.core.smime.report import Attachment, TextSegment
 
@@ -39,13 +40,23 @@ def decode_text(entity: Entity) -> str:
 
 
 def html_to_text(html: str) -> str:
-    from inscriptis import get_text  # lazy: lxml is heavy to import
+    return html_with_links(html, 0)[0]
 
+
+def html_with_links(html: str, start: int) -> tuple[str, list[Link]]:
+    """Text of ``html`` with each link numbered from ``start + 1`` and listed below the text."""
+    from inscriptis.html_engine import Inscriptis  # lazy: lxml is heavy to import
+    from lxml.html import document_fromstring
+
+    if not html.strip():
+        return "", []
     try:
-        text: str = get_text(html)  # inscriptis is untyped
+        tree = document_fromstring(html.strip())
+        found = number_anchors(tree, start)
+        text: str = Inscriptis(tree).get_text()  # inscriptis is untyped
     except Exception:
-        return html  # shown literally (sanitised) rather than lost
-    return text
+        return html, []  # shown literally (sanitised) rather than lost
+    return text.rstrip("\n") + references(found), found
 
 
 @dataclass(slots=True)
@@ -54,6 +65,7 @@ class BodyCollector:
     segments: list[TextSegment] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)  # numbered links of HTML parts
     was_html: bool = False
     signed: bool = False  # the segments being collected now are covered by a signature
     hide_legacy_display: bool = False  # protected headers are shown: drop their legacy copies
@@ -109,7 +121,9 @@ class BodyCollector:
         elif ctype == "text/html":
             self.was_html = True
             html = self._without_legacy_display(entity, decode_text(entity))
-            self.add_text(html_to_text(html))
+            text, found = html_with_links(html, len(self.links))
+            self.links.extend(found)
+            self.add_text(text)
         elif ctype == "message/rfc822":
             self.add_attachment(entity, "message.eml")
         else:

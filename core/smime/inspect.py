@@ -85,6 +85,11 @@ class InspectContext:
     keys: Sequence[KeyCandidate] = ()
     moment: datetime | None = None  # validate chains as of this time (forensics); None = now
     extra_certs: Sequence[asn1_x509.Certificate] = ()  # e.g. certificates from contacts
+    # Delivery path and authentication results (read when ``transport`` is on): the account's
+    # receiving server's authserv-id and host names (``transport.receiving_hosts``).
+    transport: bool = True
+    authserv_id: str = ""
+    receiving_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_home(
@@ -521,7 +526,29 @@ def inspect_message(
     )
     if signature is not None and (reply := reply_to_mismatch(report)):
         report = replace(report, problems=(*report.problems, reply))
+    report = _with_links(report, collector)
+    if ctx.transport and detached_content is None and bare_cms_message(raw) is None:
+        report = _with_transport(report, raw, ctx)
     return report
+
+
+def _with_links(report: SecurityReport, collector: BodyCollector) -> SecurityReport:
+    if not collector.links:
+        return report
+    flagged = tuple(link.problem for link in collector.links if link.flagged)
+    return replace(report, links=tuple(collector.links), problems=(*report.problems, *flagged))
+
+
+def _with_transport(report: SecurityReport, raw: bytes, ctx: InspectContext) -> SecurityReport:
+    from smimetui.core.smime.transport import transport_facts
+
+    facts = transport_facts(raw, report.from_addr, ctx.authserv_id, ctx.receiving_hosts)
+    return replace(
+        report,
+        authentication=facts.authentication,
+        delivery=facts.delivery,
+        problems=(*report.problems, *facts.problems),
+    )
 
 
 def _partial_signature(entity: Entity, collector: BodyCollector, state: _State) -> None:

@@ -16,6 +16,9 @@ from asn1crypto import x509 as asn1_x509
 
 from smimetui.core.errors import CertificateError
 from smimetui.core.sanitize import clean_line
+from smimetui.core.smime.authresults import AuthenticationReport
+from smimetui.core.smime.delivery import DeliveryReport
+from smimetui.core.smime.links import Link
 
 
 class SignatureVerdict(Enum):
@@ -338,6 +341,9 @@ class SecurityReport:
     in_reply_to: str = ""
     references: str = ""
     reply_to: str = ""
+    authentication: AuthenticationReport | None = None  # your server's RFC 8601 results
+    delivery: DeliveryReport | None = None  # Received hops and MIME defects
+    links: tuple[Link, ...] = ()  # numbered links of HTML text
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -356,6 +362,9 @@ class SecurityReport:
                 for a in self.attachments
             ],
             "headers_protected": self.headers_protected,
+            "authentication": self.authentication.to_json() if self.authentication else None,
+            "delivery": self.delivery.to_json() if self.delivery else None,
+            "links": [link.to_json() for link in self.links],
         }
         if self.validated_at is not None:
             data["validated_at"] = self.validated_at.isoformat()

@@ -36,6 +36,8 @@ LABELS = (
     "  ",
     "Attachment:",
     "Problem:",
+    "Authentication (",  # your server's results (issue 15)
+    "Delivery:",  # hops and MIME defects (issue 15)
 )
 
 

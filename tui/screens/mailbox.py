@@ -25,6 +25,7 @@ from smimetui.tui.screens.help import HelpScreen
 from smimetui.tui.screens.mailbox_actions import MessageActions
 from smimetui.tui.screens.mailbox_flags import ReadFlags
 from smimetui.tui.screens.mailbox_keys import MAILBOX_BINDINGS
+from smimetui.tui.screens.mailbox_reading import ReadingActions
 from smimetui.tui.screens.mailbox_search import MailboxSearch
 from smimetui.tui.services import MailSession
 from smimetui.tui.verdict import Level, is_locked, verdict_for
@@ -36,10 +37,13 @@ from smimetui.tui.worker_errors import WorkerErrors
 
 # Actions that need an open message.
 _NEEDS_MESSAGE = {"reply", "reply_all", "forward", "view_certificate", "save_attachments"}
+_NEEDS_MESSAGE |= {"open_attachment", "view_source"}  # issue 15
 _NEEDS_ROW = {"delete", "move", "toggle_flag", "toggle_read"}
 
 
-class MailboxScreen(MessageActions, ReadFlags, MailboxSearch, Screen[None], WorkerErrors):
+class MailboxScreen(
+    MessageActions, ReadFlags, MailboxSearch, Screen[None], WorkerErrors, ReadingActions
+):
     BINDINGS: ClassVar[list[BindingType]] = MAILBOX_BINDINGS
     # Below 110 columns the security pane would squeeze the list and the message to nothing.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -221,7 +225,9 @@ class MailboxScreen(MessageActions, ReadFlags, MailboxSearch, Screen[None], Work
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _NEEDS_MESSAGE and self.report is None:
             return None
-        if action == "save_attachments" and not (self.report and self.report.attachments):
+        if action in ("save_attachments", "open_attachment") and not (
+            self.report and self.report.attachments
+        ):
             return None
         if action in ("next_match", "previous_match") and not self.matches:
             return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
+from smimetui.tui.screens.mailbox_reading_keys import READING_BINDINGS
+
 MAILBOX_BINDINGS: list[BindingType] = [
     Binding("q", "back", "Back/Quit", tooltip="Back to the list; quit from the list", id="quit"),
     # Second in the footer, so that it is still there at 80 columns.
@@ -119,3 +121,5 @@ MAILBOX_BINDINGS: list[BindingType] = [
     ),
     Binding("tab", "app.focus_next", "Next pane", show=False, id="focus-next"),
 ]
+
+MAILBOX_BINDINGS.extend(READING_BINDINGS)  # h, ctrl+u, o (issue 15)

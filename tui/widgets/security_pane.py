@@ -23,6 +23,7 @@ from smimetui.core.smime.report import (
 from smimetui.core.smime.wording import encryption_headline, revocation_words
 from smimetui.tui.services import SignerRecord
 from smimetui.tui.verdict import Level, Verdict, verdict_for
+from smimetui.tui.widgets.transport_sections import dmarc_note, fill_transport
 
 
 def _when(value: datetime | None) -> str:
@@ -50,6 +51,7 @@ class SecurityStatus(Static):
             text += f"  {encryption_headline(report.encryption, signed=True)}"
         if verdict.next_step:
             text += f"  → {verdict.next_step}"
+        text += dmarc_note(report)
         self.update(Content(text))
 
 
@@ -58,15 +60,22 @@ class SecurityPane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(id="security-verdict", classes="security-section")
+        yield Static(id="security-authentication", classes="security-section")
         yield Static(id="security-signature", classes="security-section")
         yield Static(id="security-chain", classes="security-section")
         yield Static(id="security-encryption", classes="security-section")
+        yield Static(id="security-delivery", classes="security-section")
 
     def show(self, report: SecurityReport | None, signer: SignerRecord | None = None) -> None:
         verdict_widget = self.query_one("#security-verdict", Static)
         sig_widget = self.query_one("#security-signature", Static)
         chain_widget = self.query_one("#security-chain", Static)
         enc_widget = self.query_one("#security-encryption", Static)
+        fill_transport(
+            self.query_one("#security-authentication", Static),
+            self.query_one("#security-delivery", Static),
+            report,
+        )
         if report is None:
             for widget in (verdict_widget, sig_widget, chain_widget, enc_widget):
                 widget.update("")
