@@ -36,6 +36,8 @@ def transport_facts(
     auth = authentication_report(values, authserv_id, from_addr)
     try:
         delivery: DeliveryReport | None = delivery_report(block, body, fields, receiving)
+    except ImportError:  # a broken install is a bug to see, not a malformed header
+        raise
     except Exception:  # mail-parser on hostile input: the rest of the report still stands
         return TransportFacts(
             auth, None, ("The delivery path could not be read (the header is malformed).",)
