@@ -81,6 +81,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
             self.push_screen(FirstRunScreen(self.config_path, self.problem))
             return
         self.push_screen(MailboxScreen(self.session, threading=self.settings.threading))
+        self.session.ui_ready.set()  # questions from threads can be asked from now on
         if self.startup_notice:
             self.notify(self.startup_notice, title="Demo", timeout=12, markup=False)
 

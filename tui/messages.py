@@ -32,6 +32,18 @@ class FolderOpened(Message):
 
 
 @dataclass
+class FolderFilling(Message):
+    """A cold sync stored another batch: ``index`` holds the rows so far, newest first."""
+
+    folder: str
+    index: FolderIndex
+
+    def can_replace(self, message: Message) -> bool:
+        # Bursty too: a newer index holds everything an older one does.
+        return isinstance(message, FolderFilling) and message.folder == self.folder
+
+
+@dataclass
 class FolderProgressed(Message):
     """A long folder sync moved on: ``done`` of ``total`` messages."""
 

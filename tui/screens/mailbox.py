@@ -26,6 +26,7 @@ from smimetui.tui.screens.help import HelpScreen
 from smimetui.tui.screens.mailbox_actions import MessageActions
 from smimetui.tui.screens.mailbox_keys import MAILBOX_BINDINGS
 from smimetui.tui.screens.mailbox_search import MailboxSearch
+from smimetui.tui.screens.mailbox_start import MailboxStart
 from smimetui.tui.services import MailSession
 from smimetui.tui.verdict import Level, verdict_for
 from smimetui.tui.widgets.folder_tree import FolderTree
@@ -39,7 +40,7 @@ _NEEDS_MESSAGE = {"reply", "reply_all", "forward", "view_certificate", "save_att
 _NEEDS_ROW = {"delete", "move"}
 
 
-class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
+class MailboxScreen(MessageActions, MailboxSearch, MailboxStart, Screen[None], WorkerErrors):
     BINDINGS: ClassVar[list[BindingType]] = MAILBOX_BINDINGS
 
     def __init__(self, session: MailSession, *, threading: bool = False) -> None:
@@ -54,6 +55,7 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
         self._verify_timer: Timer | None = None
         self._shown_folder: str | None = None  # the folder the list shows now
         self._init_search()
+        self._init_start()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -74,7 +76,7 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
         self.query_one("#progress").display = False
         self.query_one(MessageView).show_pending("No message selected.")
         self.query_one(MessageList).focus()
-        self.load_folders()
+        self._start_with_inbox()  # INBOX first; the folder list comes after its rows
 
     # -- worker results ------------------------------------------------------------------------
 
@@ -88,6 +90,7 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
 
     def _open(self, folder: str) -> None:
         self.folder = folder
+        self._filling = None
         self.matches = []
         self.query_one(MessageList).empty_text = "Loading…"
         self.open_folder(folder)
@@ -116,9 +119,10 @@ class MailboxScreen(MessageActions, MailboxSearch, Screen[None], WorkerErrors):
         if not same:
             lst.badges = {}
         self._shown_folder = message.folder
-        lst.set_index(message.index, cursor_uid=keep)
+        lst.set_index(message.index, cursor_uid=keep, keep_scroll=self._take_filled(message.folder))
         self._apply_cached_badges()
         self._schedule_verify()
+        self._load_folders_once()
 
     def _apply_cached_badges(self) -> None:
         lst = self.query_one(MessageList)

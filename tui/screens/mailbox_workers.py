@@ -41,9 +41,14 @@ class MailboxWorkers(Screen[None]):
     )
     def open_folder(self, folder: str) -> None:
         def progress(done: int, total: int) -> None:
+            # Called between batches by the syncing thread: the rows so far go to the list
+            # at once (coalesced), so a cold folder shows its newest rows after one batch.
+            filling = None if self.threading else self.session.filling_index(folder)
+            if filling is not None:
+                self.post_message(m.FolderFilling(folder, filling))
             self.post_message(m.FolderProgressed(folder, done, total))
 
-        index = self.session.backend_call("open_folder", folder, progress)
+        index = self.session.open_folder(folder, progress)
         if self.threading:
             from smimetui.tui.threads import thread_index
 

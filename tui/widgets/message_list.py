@@ -83,14 +83,34 @@ class MessageList(ScrollView, can_focus=True):
         self._frame: tuple[int, int, int] = (0, 0, -1)  # top row, row width, cursor row or -1
 
     # -- data ---------------------------------------------------------------------------
-    def set_index(self, index: FolderIndex, cursor_uid: int | None = None) -> None:
+    def set_index(
+        self, index: FolderIndex, cursor_uid: int | None = None, *, keep_scroll: bool = False
+    ) -> None:
         self.index = index
         self.seen_uids = set()
         self._cache.clear()
         self.virtual_size = Size(0, len(index))
         position = index.position_of(cursor_uid) if cursor_uid is not None else None
-        self.scroll_to(y=0, animate=False, immediate=True)
+        if not keep_scroll:
+            self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = position if position is not None else 0  # scrolls the cursor into view
+        self.refresh()
+
+    def grow_index(self, index: FolderIndex) -> None:
+        """More rows of the same folder (a cold sync filling it): rows already shown keep their
+        place, the cursor and the scroll position stay, nothing on screen is redrawn.  An index
+        that does not extend the shown one is set as a new one, keeping the cursor's message."""
+        old = self.index
+        shown = [*self.visible_positions(), self.cursor]
+        if len(index) < len(old) or any(
+            p < len(old) and old.uid_at(p) != index.uid_at(p) for p in shown
+        ):
+            self.set_index(index, cursor_uid=self.current_uid)
+            return
+        self.index = index
+        self.virtual_size = Size(0, len(index))
+        if not len(old):
+            self.cursor = 0  # the first rows: highlight the newest
         self.refresh()
 
     def set_badge(self, uid: int, badge: Badge) -> None:

@@ -1,0 +1,70 @@
+"""Mailbox: how it starts.  INBOX opens first (every store has one), its rows are shown as a
+cold sync delivers them, and the folder list (a LIST and a STATUS per folder) comes after."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.worker import Worker, WorkerState
+
+from smimetui.core.backends.base import Folder, FolderRole
+from smimetui.tui import messages as m
+from smimetui.tui.screens.mailbox_workers import MailboxWorkers
+from smimetui.tui.widgets.folder_tree import FolderTree
+from smimetui.tui.widgets.message_list import MessageList
+
+INBOX = "INBOX"  # RFC 3501 names it so; the Maildir root is it
+
+
+class MailboxStart(MailboxWorkers):
+    """Mixin for the mailbox screen."""
+
+    folder: str | None
+    _shown_folder: str | None
+
+    def _open(self, folder: str) -> None:
+        raise NotImplementedError
+
+    def _schedule_verify(self) -> None:
+        raise NotImplementedError
+
+    def _init_start(self) -> None:
+        self._filling: str | None = None  # the folder whose cold sync the list shows filling
+        self._folders_asked = False
+
+    def _start_with_inbox(self) -> None:
+        inbox = Folder(INBOX, INBOX, role=FolderRole.INBOX)
+        self.query_one(FolderTree).set_folders([inbox], select=INBOX)  # until the real list
+        self._open(INBOX)
+
+    def _load_folders_once(self) -> None:
+        if not self._folders_asked:
+            self._folders_asked = True
+            self.load_folders()
+
+    @on(Worker.StateChanged)
+    def _folder_worker_ended(self, event: Worker.StateChanged) -> None:
+        """The folder list comes after the first folder, even when opening it failed."""
+        if event.worker.group == "folder" and event.state is WorkerState.ERROR:
+            self._load_folders_once()
+
+    def on_folder_filling(self, message: m.FolderFilling) -> None:
+        """A cold sync's first rows, then more: shown at once, the view kept as they grow."""
+        if message.folder != self.folder:
+            return
+        lst = self.query_one(MessageList)
+        if self._filling == message.folder:
+            lst.grow_index(message.index)
+            return
+        self._filling = message.folder
+        same = self._shown_folder == message.folder
+        if not same:
+            lst.badges = {}
+        self._shown_folder = message.folder
+        lst.set_index(message.index, cursor_uid=lst.current_uid if same else None)
+        self._schedule_verify()
+        self._load_folders_once()
+
+    def _take_filled(self, folder: str) -> bool:
+        """Whether the list showed ``folder`` filling until now (its view is then kept)."""
+        filled, self._filling = self._filling == folder, None
+        return filled
