@@ -6,6 +6,7 @@ thread-safe) and the screen that owns the widgets handles it.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,10 +34,14 @@ class FolderOpened(Message):
 
 @dataclass
 class FolderFilling(Message):
-    """A cold sync stored another batch: ``index`` holds the rows so far, newest first."""
+    """A cold sync stored another batch: ``index`` holds the rows so far, newest first.
+
+    ``shown``, when given, is set once the rows are on screen (the sync waits for it after its
+    first batch, so that parsing the rest does not compete with drawing the first rows)."""
 
     folder: str
     index: FolderIndex
+    shown: threading.Event | None = None
 
     def can_replace(self, message: Message) -> bool:
         # Bursty too: a newer index holds everything an older one does.

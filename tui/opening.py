@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from smimetui.core.backends.base import FolderIndex, Progress
 
+ATTACH_WAIT = 10.0  # seconds a cold sync waits after its first batch for the app to start
+
 
 class FolderOpening:
     """One ``open_folder(folder, progress)`` call running in a daemon thread."""
@@ -29,6 +31,7 @@ class FolderOpening:
         self._done = threading.Event()
         self._index: FolderIndex | None = None
         self._error: BaseException | None = None
+        self._attached = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"open {folder}", daemon=True)
 
     def start(self) -> FolderOpening:
@@ -47,8 +50,12 @@ class FolderOpening:
         with self._lock:
             self._last = (done, total)
             listener = self._listener
-        if listener is not None:
-            listener(done, total)
+        if listener is None:
+            # A cold sync's first batch is in while the app is still starting: the rest of the
+            # folder waits for the app (parsing it would take the CPU the app needs to start).
+            self._attached.wait(ATTACH_WAIT)
+            return
+        listener(done, total)
 
     def result(self, progress: Progress | None = None) -> FolderIndex:
         """Wait for the folder (progress so far is replayed to ``progress`` first); raises what
@@ -58,6 +65,7 @@ class FolderOpening:
                 self._listener, last = progress, self._last
             if last is not None:
                 progress(*last)
+        self._attached.set()
         self._done.wait()
         if self._error is not None:
             raise self._error

@@ -54,6 +54,8 @@ class MailboxStart(MailboxWorkers):
         lst = self.query_one(MessageList)
         if self._filling == message.folder:
             lst.grow_index(message.index)
+            if message.shown is not None:
+                message.shown.set()
             return
         self._filling = message.folder
         same = self._shown_folder == message.folder
@@ -61,6 +63,8 @@ class MailboxStart(MailboxWorkers):
             lst.badges = {}
         self._shown_folder = message.folder
         lst.set_index(message.index, cursor_uid=lst.current_uid if same else None)
+        if message.shown is not None:
+            self.call_after_refresh(message.shown.set)  # drawn: the sync may go on
         self._schedule_verify()
         self._load_folders_once()
 
