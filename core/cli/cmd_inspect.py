@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, overload
 
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import InputError
 from smimetui.core.smime.report import SecurityReport, SignatureReport
 from smimetui.core.smime.wording import encryption_headline, next_step, signature_headline
+
+if TYPE_CHECKING:
+    from smimetui.core.home import Home
+    from smimetui.core.smime.envelope import KeyCandidate
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,11 +72,38 @@ def read_input(name: str) -> bytes:
         raise InputError(f"{name} could not be read: {err.strerror}.") from err
 
 
+class _KeysWhenNeeded(Sequence["KeyCandidate"]):
+    """The digital IDs of a home, read (with their modules) only when a message is encrypted:
+    verifying a signature needs none of them."""
+
+    def __init__(self, home: Home, passphrase_file: str | None) -> None:
+        self._home, self._passphrase_file = home, passphrase_file
+        self._keys: list[KeyCandidate] | None = None
+
+    def _load(self) -> list[KeyCandidate]:
+        if self._keys is None:
+            from smimetui.core.smime.keycandidates import keystore_candidates
+
+            self._keys = keystore_candidates(self._home, self._passphrase_file)
+        return self._keys
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    @overload
+    def __getitem__(self, index: int) -> KeyCandidate: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[KeyCandidate]: ...
+
+    def __getitem__(self, index: int | slice) -> KeyCandidate | Sequence[KeyCandidate]:
+        return self._load()[index]
+
+
 def inspect_bytes(raw: bytes, args: argparse.Namespace, ctx: Context) -> SecurityReport:
     from smimetui.core.smime.inspect import InspectContext, inspect_message
-    from smimetui.core.smime.keycandidates import keystore_candidates
 
-    keys = keystore_candidates(ctx.home, getattr(args, "passphrase_file", None))
+    keys = _KeysWhenNeeded(ctx.home, getattr(args, "passphrase_file", None))
     inspect_ctx = InspectContext.from_home(
         ctx.home,
         keys=keys,
