@@ -34,7 +34,8 @@ class FolderOpened(Message):
 
 @dataclass
 class FolderFilling(Message):
-    """A cold sync stored another batch: ``index`` holds the rows so far, newest first.
+    """Rows to show before the folder is up to date: what the cache holds (at once), or a
+    cold sync's rows so far, newest first (after each batch).
 
     ``shown``, when given, is set once the rows are on screen (the sync waits for it after its
     first batch, so that parsing the rest does not compete with drawing the first rows)."""

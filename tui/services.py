@@ -126,6 +126,11 @@ class MailSession:
         index: FolderIndex = self.backend_call("open_folder", folder, progress)
         return index
 
+    def cached_index(self, folder: str) -> FolderIndex | None:
+        """What the header cache holds for ``folder``, without the network (IMAP), else None."""
+        cached = getattr(self.backend, "cached_index", None)
+        return cached(folder) if cached is not None else None
+
     def filling_index(self, folder: str) -> FolderIndex | None:
         """The rows a running cold sync of ``folder`` has stored so far (IMAP), else None."""
         filling = getattr(self.backend, "filling_index", None)

@@ -61,8 +61,12 @@ class Recorder:
 
     def __init__(self) -> None:
         self.events: list[tuple[str, str, int]] = []  # (kind, folder, rows in its index)
+        self._seen: list[Message] = []  # a message is seen again as it bubbles up
 
     def __call__(self, message: Message) -> None:
+        if any(message is seen for seen in self._seen):
+            return
+        self._seen.append(message)
         if isinstance(message, m.FolderFilling | m.FolderOpened):
             self.events.append((type(message).__name__, message.folder, len(message.index)))
         elif isinstance(message, m.FoldersLoaded):
@@ -122,17 +126,19 @@ async def test_early_opening_is_taken_over_by_the_app(home: Home, mail_user: Mai
     app = build_app(home, open_early=True)
     assert isinstance(app, SmimeTuiApp) and app.session is not None
     backend = app.session.backend
-    # Before the app runs at all, the INBOX is being synced (here: a small folder, done soon).
+    # Before the app runs at all, the INBOX is being opened: logged in, syncing.
     for _ in range(600):
-        if getattr(backend, "last_sync", None) is not None:
+        if getattr(backend, "connects", 0):
             break
         time.sleep(0.05)
-    early = getattr(backend, "last_sync", None)
-    assert early is not None and early.folder == "INBOX" and early.total == 7
+    assert getattr(backend, "connects", 0) == 1
+    opening = app.session._opening  # noqa: SLF001 - the early opening, before the app runs
+    assert opening is not None and opening.folder == "INBOX"
     async with app.run_test(size=SIZE) as pilot:
         lst = app.screen.query_one(MessageList)
         await until(pilot, lambda: len(lst.index) == 7)
-        assert getattr(backend, "last_sync", None) is early  # taken over, not synced again
+        assert app.session._opening is None  # noqa: SLF001 - taken over by the app's worker
+        assert getattr(backend, "connects", 0) == 1
 
 
 async def test_early_opening_asks_for_the_password_in_the_app(
@@ -148,3 +154,30 @@ async def test_early_opening_asks_for_the_password_in_the_app(
         await pilot.press(*mail_user.password, "enter")
         lst = app.screen.query_one(MessageList)
         await until(pilot, lambda: len(lst.index) == 3)
+
+
+async def test_a_cached_inbox_is_shown_before_it_is_brought_up_to_date(
+    home: Home,
+    mail_user: MailUser,  # noqa: F811
+) -> None:
+    mail_user.server.write_maildir(mail_user.name, generate(9))
+    add_imap_account(home, mail_user)
+    first = build_app(home)
+    assert isinstance(first, SmimeTuiApp)
+    synced = Recorder()
+    async with first.run_test(size=SIZE, message_hook=synced) as pilot:  # fills the cache
+        await until(pilot, lambda: "FolderOpened" in synced.kinds())
+    other = mail_user.backend()
+    try:
+        other.append("INBOX", generate(10)[9])  # one more, while the app was not running
+    finally:
+        other.close()
+    again = build_app(home)
+    assert isinstance(again, SmimeTuiApp)
+    record = Recorder()
+    async with again.run_test(size=SIZE, message_hook=record) as pilot:
+        lst = again.screen.query_one(MessageList)
+        await until(pilot, lambda: len(lst.index) == 10)
+        inbox = [(kind, rows) for kind, folder, rows in record.events if folder == "INBOX"]
+        # the 9 cached rows at once, then the folder as the server has it now
+        assert inbox[:2] == [("FolderFilling", 9), ("FolderOpened", 10)], record.events

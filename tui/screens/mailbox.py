@@ -93,7 +93,7 @@ class MailboxScreen(MessageActions, MailboxSearch, MailboxStart, Screen[None], W
         self._filling = None
         self.matches = []
         self.query_one(MessageList).empty_text = "Loading…"
-        self.open_folder(folder)
+        self.open_folder(folder, show_cached=True)
         self.app.watch_folder(folder, self)  # type: ignore[attr-defined]
 
     def on_mail_changed(self, message: m.MailChanged) -> None:

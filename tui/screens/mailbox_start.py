@@ -1,5 +1,6 @@
-"""Mailbox: how it starts.  INBOX opens first (every store has one), its rows are shown as a
-cold sync delivers them, and the folder list (a LIST and a STATUS per folder) comes after."""
+"""Mailbox: how it starts.  INBOX opens first (every store has one); its cached rows are shown
+at once, or, cold, the rows as the sync delivers them; the folder list (a LIST and a STATUS per
+folder) comes after."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ class MailboxStart(MailboxWorkers):
             self._load_folders_once()
 
     def on_folder_filling(self, message: m.FolderFilling) -> None:
-        """A cold sync's first rows, then more: shown at once, the view kept as they grow."""
+        """Cached rows, or a cold sync's first rows then more: shown at once, the view kept as
+        they grow (and when the folder, up to date, replaces them)."""
         if message.folder != self.folder:
             return
         lst = self.query_one(MessageList)

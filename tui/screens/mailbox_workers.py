@@ -43,8 +43,13 @@ class MailboxWorkers(Screen[None]):
     @work(
         thread=True, exclusive=True, exit_on_error=False, group="folder", description="open folder"
     )
-    def open_folder(self, folder: str) -> None:
+    def open_folder(self, folder: str, show_cached: bool = False) -> None:
+        """``show_cached``: the list does not show ``folder`` yet, so what the cache holds goes
+        to it at once (no network), before the folder is brought up to date."""
         shown: list[threading.Event] = []
+        cached = self.session.cached_index(folder) if show_cached and not self.threading else None
+        if cached is not None and len(cached):
+            self.post_message(m.FolderFilling(folder, cached))
 
         def progress(done: int, total: int) -> None:
             # Called between batches by the syncing thread: the rows so far go to the list
