@@ -181,3 +181,5 @@ async def test_a_cached_inbox_is_shown_before_it_is_brought_up_to_date(
         inbox = [(kind, rows) for kind, folder, rows in record.events if folder == "INBOX"]
         # the 9 cached rows at once, then the folder as the server has it now
         assert inbox[:2] == [("FolderFilling", 9), ("FolderOpened", 10)], record.events
+        # the cursor was on the newest cached row: it follows to the newest message
+        assert lst.cursor == 0 and lst.index.summary(0).subject.endswith("#9")

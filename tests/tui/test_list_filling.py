@@ -86,3 +86,14 @@ async def test_an_index_that_does_not_extend_is_set_keeping_the_message() -> Non
         lst.grow_index(Newest(600, top=TOP + 3))  # three newer messages arrived meanwhile
         await pilot.pause()
         assert lst.current_uid == uid and lst.cursor == 8
+
+
+async def test_a_cursor_on_the_newest_row_follows_newer_rows() -> None:
+    app = ListApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        lst = app.query_one(MessageList)
+        lst.set_index(Newest(500))
+        await pilot.pause()
+        lst.grow_index(Newest(1000, top=TOP + 600))  # 600 newer: more than a screen
+        await pilot.pause()
+        assert lst.cursor == 0 and lst.current_uid == TOP + 600 and lst.scroll_offset.y == 0

@@ -119,7 +119,8 @@ class MailboxScreen(MessageActions, MailboxSearch, MailboxStart, Screen[None], W
         if not same:
             lst.badges = {}
         self._shown_folder = message.folder
-        lst.set_index(message.index, cursor_uid=keep, keep_scroll=self._take_filled(message.folder))
+        keep, keep_scroll = self._after_early_rows(message.folder, keep)
+        lst.set_index(message.index, cursor_uid=keep, keep_scroll=keep_scroll)
         self._apply_cached_badges()
         self._schedule_verify()
         self._load_folders_once()

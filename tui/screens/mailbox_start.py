@@ -70,7 +70,14 @@ class MailboxStart(MailboxWorkers):
         self._schedule_verify()
         self._load_folders_once()
 
-    def _take_filled(self, folder: str) -> bool:
-        """Whether the list showed ``folder`` filling until now (its view is then kept)."""
-        filled, self._filling = self._filling == folder, None
-        return filled
+    def _after_early_rows(self, folder: str, keep: int | None) -> tuple[int | None, bool]:
+        """(cursor uid, keep the scroll) for the folder, up to date, replacing rows shown early
+        (cached, or a cold sync's so far): a cursor still on the newest row follows the newest
+        row, so new mail on top comes into view; a cursor the user moved keeps its message and
+        the scroll stays where it is."""
+        early, self._filling = self._filling == folder, None
+        if not early:
+            return keep, False
+        if self.query_one(MessageList).cursor == 0:
+            return None, False
+        return keep, True

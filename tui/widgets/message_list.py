@@ -99,13 +99,15 @@ class MessageList(ScrollView, can_focus=True):
     def grow_index(self, index: FolderIndex) -> None:
         """More rows of the same folder (a cold sync filling it): rows already shown keep their
         place, the cursor and the scroll position stay, nothing on screen is redrawn.  An index
-        that does not extend the shown one is set as a new one, keeping the cursor's message."""
+        that does not extend the shown one is set as a new one, keeping the cursor's message
+        (or, on the newest row, the newest row)."""
         old = self.index
         shown = [*self.visible_positions(), self.cursor]
         if len(index) < len(old) or any(
             p < len(old) and old.uid_at(p) != index.uid_at(p) for p in shown
         ):
-            self.set_index(index, cursor_uid=self.current_uid)
+            # a cursor still on the newest row stays on the newest row
+            self.set_index(index, cursor_uid=self.current_uid if self.cursor else None)
             return
         self.index = index
         self.virtual_size = Size(0, len(index))
