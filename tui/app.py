@@ -81,6 +81,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
             self.push_screen(FirstRunScreen(self.config_path, self.problem))
             return
         self.push_screen(self._mailbox(self.session))
+        self.session.ui_ready.set()  # questions from threads can be asked from now on
         if self.startup_notice:
             self.notify(self.startup_notice, title="Demo", timeout=12, markup=False)
 
@@ -133,6 +134,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
         old = self.session
         session.ask_passphrase = self.ask_passphrase
         session.ask_password = self.ask_password
+        session.ui_ready.set()  # the app runs: its questions can be asked at once
         self.session = session
         if isinstance(self.screen, MailboxScreen):
             self.pop_screen()

@@ -6,6 +6,7 @@ thread-safe) and the screen that owns the widgets handles it.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,23 @@ class FoldersLoaded(Message):
 class FolderOpened(Message):
     folder: str
     index: FolderIndex
+
+
+@dataclass
+class FolderFilling(Message):
+    """Rows to show before the folder is up to date: what the cache holds (at once), or a
+    cold sync's rows so far, newest first (after each batch).
+
+    ``shown``, when given, is set once the rows are on screen (the sync waits for it after its
+    first batch, so that parsing the rest does not compete with drawing the first rows)."""
+
+    folder: str
+    index: FolderIndex
+    shown: threading.Event | None = None
+
+    def can_replace(self, message: Message) -> bool:
+        # Bursty too: a newer index holds everything an older one does.
+        return isinstance(message, FolderFilling) and message.folder == self.folder
 
 
 @dataclass

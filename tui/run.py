@@ -9,6 +9,8 @@ from smimetui.core.home import Home
 from smimetui.tui.keys import UiSettings, ui_settings
 from smimetui.tui.services import Identity, MailSession
 
+INBOX = "INBOX"
+
 
 def demo_home(home: Home) -> Home:
     """``<data dir>/demo`` unless a home was chosen explicitly (--home / $SMIMETUI_HOME)."""
@@ -17,11 +19,15 @@ def demo_home(home: Home) -> Home:
     return home
 
 
-def build_app(home: Home, *, demo: bool = False, account: str | None = None) -> object:
-    """The app for ``home`` (the demo home is created first when ``demo``)."""
+def build_app(
+    home: Home, *, demo: bool = False, account: str | None = None, open_early: bool = False
+) -> object:
+    """The app for ``home`` (the demo home is created first when ``demo``).
+
+    ``open_early``: an IMAP account's INBOX starts opening before Textual is imported (see
+    ``tui/opening.py``); the app that is built must then be run."""
     from smimetui.core.accounts import get_account, load_accounts
     from smimetui.core.config import load_config
-    from smimetui.tui.app import SmimeTuiApp
 
     notice = ""
     if demo:
@@ -34,9 +40,15 @@ def build_app(home: Home, *, demo: bool = False, account: str | None = None) -> 
         )
     settings: UiSettings = ui_settings(load_config(home))
     if not load_accounts(home):
+        from smimetui.tui.app import SmimeTuiApp
+
         return SmimeTuiApp(None, settings=settings, config_path=str(home.config_file))
     chosen = get_account(home, account)
     session = open_session(home, chosen, demo=demo)
+    if open_early and not chosen.is_local:  # network waits overlap the imports below
+        session.open_early(INBOX)
+    from smimetui.tui.app import SmimeTuiApp
+
     return SmimeTuiApp(session, settings=settings, startup_notice=notice)
 
 
@@ -47,6 +59,7 @@ def open_session(home: Home, account: object, *, demo: bool) -> MailSession:
 
     def ask_password(prompt: str) -> str:
         session = session_box[0]
+        session.ui_ready.wait()  # an early open (tui/opening.py) may ask before the app runs
         name = str(getattr(account, "name", ""))
         answer = session.ask_password(name, prompt) if session.ask_password else None
         if answer is None:
@@ -63,6 +76,6 @@ def open_session(home: Home, account: object, *, demo: bool) -> MailSession:
 def run(home: Home, *, demo: bool, account: str | None) -> int:
     if demo:
         home = demo_home(home)
-    app = build_app(home, demo=demo, account=account)
+    app = build_app(home, demo=demo, account=account, open_early=True)
     app.run()  # type: ignore[attr-defined]
     return int(getattr(app, "return_code", 0) or 0)

@@ -12,12 +12,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from smimetui.core.backends.base import MailBackend, SecurityHint
+from smimetui.core.backends.base import FolderIndex, MailBackend, Progress, SecurityHint
 from smimetui.core.errors import SmimeTuiError
 from smimetui.core.home import Home
 from smimetui.core.smime.report import CertInfo, EncryptionStatus, SecurityReport
+
+if TYPE_CHECKING:
+    from smimetui.tui.opening import FolderOpening
 
 PASSPHRASE_TTL = 8 * 3600.0  # seconds an unlocked passphrase is remembered
 MAX_PROMPTS = 3
@@ -104,6 +107,36 @@ class MailSession:
         self._lock = threading.Lock()  # one backend call at a time (imapclient is not thread-safe)
         self._keys: list[Any] | None = None
         self._passphrases: Any = None  # one cache for the session: reading, signing, drafts
+        self.ui_ready = threading.Event()  # set once the app runs and can ask questions
+        self._opening: FolderOpening | None = None
+
+    # -- folders --------------------------------------------------------------------------
+    def open_early(self, folder: str) -> None:
+        """Start opening ``folder`` now, in a thread (before the app is built); the first
+        :meth:`open_folder` of it takes that call over."""
+        from smimetui.tui.opening import FolderOpening
+
+        self._opening = FolderOpening(folder, self._open_folder).start()
+
+    def open_folder(self, folder: str, progress: Progress | None = None) -> FolderIndex:
+        opening, self._opening = self._opening, None
+        if opening is not None and opening.folder == folder:
+            return opening.result(progress)
+        return self._open_folder(folder, progress)
+
+    def _open_folder(self, folder: str, progress: Progress | None) -> FolderIndex:
+        index: FolderIndex = self.backend_call("open_folder", folder, progress)
+        return index
+
+    def cached_index(self, folder: str) -> FolderIndex | None:
+        """What the header cache holds for ``folder``, without the network (IMAP), else None."""
+        cached = getattr(self.backend, "cached_index", None)
+        return cached(folder) if cached is not None else None
+
+    def filling_index(self, folder: str) -> FolderIndex | None:
+        """The rows a running cold sync of ``folder`` has stored so far (IMAP), else None."""
+        filling = getattr(self.backend, "filling_index", None)
+        return filling(folder) if filling is not None else None
 
     # -- read path ------------------------------------------------------------------------
     def share_passphrases(self, other: MailSession) -> None:

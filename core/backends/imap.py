@@ -133,6 +133,7 @@ class ImapBackend:
         self._selected: str | None = None
         self._selected_uidvalidity = 0
         self._indexes: dict[str, CachedIndex] = {}
+        self._syncing: dict[str, FolderSync] = {}  # running syncs, for filling_index()
         self._folders: list[Folder] | None = None
         self.connects = 0  # logins so far (tests and diagnostics)
         self.last_sync: SyncStats | None = None
@@ -530,6 +531,13 @@ class ImapBackend:
             return None
         return CachedIndex.load(self.cache, state.id)
 
+    def filling_index(self, folder: str) -> CachedIndex | None:
+        """While a cold sync of ``folder`` runs (from its ``progress`` callback, say): the rows
+        stored so far, newest first; None when no cold sync is running.  Takes no lock."""
+        job = self._syncing.get(folder)
+        filling = job.filling if job is not None else None
+        return filling.index() if filling is not None and len(filling) else None
+
     def open_folder(self, folder: str, progress: Progress | None = None) -> FolderIndex:
         """Resync ``folder`` and return its index; offline, a complete cache is returned as is."""
         try:
@@ -583,7 +591,11 @@ class ImapBackend:
                 index=old,
                 live=live is not None,
             )
-            stats = job.run(progress)
+            self._syncing[folder] = job
+            try:
+                stats = job.run(progress)
+            finally:
+                del self._syncing[folder]
             if live is not None:  # the NOOP's answer counts too (it repeats the changes)
                 stats = replace(stats, bytes_read=self._raw.bytes_read - read_before)
             state = self.cache.folder_state(self.account, folder)

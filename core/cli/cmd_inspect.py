@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import InputError, SmimeTuiError
@@ -21,6 +22,10 @@ from smimetui.core.smime.wording import (
 
 if TYPE_CHECKING:
     from smimetui.core.accounts import Account
+
+if TYPE_CHECKING:
+    from smimetui.core.home import Home
+    from smimetui.core.smime.envelope import KeyCandidate
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -91,6 +96,34 @@ def read_input(name: str) -> bytes:
         raise InputError(f"{name} could not be read: {err.strerror}.") from err
 
 
+class _KeysWhenNeeded(Sequence["KeyCandidate"]):
+    """The digital IDs of a home, read (with their modules) only when a message is encrypted:
+    verifying a signature needs none of them."""
+
+    def __init__(self, home: Home, passphrase_file: str | None) -> None:
+        self._home, self._passphrase_file = home, passphrase_file
+        self._keys: list[KeyCandidate] | None = None
+
+    def _load(self) -> list[KeyCandidate]:
+        if self._keys is None:
+            from smimetui.core.smime.keycandidates import keystore_candidates
+
+            self._keys = keystore_candidates(self._home, self._passphrase_file)
+        return self._keys
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    @overload
+    def __getitem__(self, index: int) -> KeyCandidate: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[KeyCandidate]: ...
+
+    def __getitem__(self, index: int | slice) -> KeyCandidate | Sequence[KeyCandidate]:
+        return self._load()[index]
+
+
 def inspect_bytes(
     raw: bytes,
     args: argparse.Namespace,
@@ -102,10 +135,9 @@ def inspect_bytes(
     from dataclasses import replace
 
     from smimetui.core.smime.inspect import InspectContext, inspect_message
-    from smimetui.core.smime.keycandidates import keystore_candidates
     from smimetui.core.smime.transport import receiving_hosts
 
-    keys = keystore_candidates(ctx.home, getattr(args, "passphrase_file", None))
+    keys = _KeysWhenNeeded(ctx.home, getattr(args, "passphrase_file", None))
     inspect_ctx = InspectContext.from_home(
         ctx.home,
         keys=keys,

@@ -1,8 +1,11 @@
 """The ``smimetui`` command: the TUI without a subcommand, scriptable subcommands beside it.
 
 Each subcommand group lives in its own module with ``register(subparsers)``; handlers take the
-parsed arguments and a :class:`Context` and return an exit code.  Every :class:`SmimeTuiError`
-becomes one line on stderr and exit status 2; no traceback ever reaches a user.
+parsed arguments and a :class:`Context` and return an exit code.  Only the module of the command
+given is imported (ldap3, pyhanko and the rest load with the commands that need them), and none
+for the mail reader; ``--help`` and a mistyped command import them all, to list them.  Every
+:class:`SmimeTuiError` becomes one line on stderr and exit status 2; no traceback ever reaches a
+user.
 """
 
 from __future__ import annotations
@@ -15,19 +18,20 @@ from collections.abc import Sequence
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import SmimeTuiError
 
-# Subcommand modules, in the order they appear in --help.
-COMMAND_MODULES: tuple[str, ...] = (
-    "inspect",
-    "id",
-    "trust",
-    "contacts",
-    "sign",
-    "send",
-    "account",
-    "mail",
-    "directory",
-    "import",
-)
+# Subcommand modules, in the order they appear in --help, with the commands each registers.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "inspect": ("inspect",),
+    "id": ("id",),
+    "trust": ("trust",),
+    "contacts": ("contacts",),
+    "sign": ("sign", "encrypt"),
+    "send": ("send",),
+    "account": ("account",),
+    "mail": ("folders", "list", "show", "delete", "sync"),
+    "directory": ("directory",),
+    "import": ("import",),
+}
+COMMAND_MODULES: tuple[str, ...] = tuple(COMMANDS)
 
 
 def installed_version() -> str:
@@ -40,22 +44,47 @@ def installed_version() -> str:
         return "unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="smimetui",
-        description="A terminal mail reader with S/MIME done right. "
-        "Without a command, opens the mail reader.",
-    )
+class _PrintVersion(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (start-up stays lean)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        print(f"{parser.prog} {installed_version()}")
+        parser.exit()
+
+
+def _global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {installed_version()}"
+        "--version", action=_PrintVersion, nargs=0, help="print the installed version and exit"
     )
     parser.add_argument("--home", metavar="DIR", help="use DIR for all state (or $SMIMETUI_HOME)")
     parser.add_argument(
         "--demo", action="store_true", help="open the demo: a generated home with sample mail"
     )
     parser.add_argument("--account", metavar="NAME", help="open this account in the mail reader")
+
+
+def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The subcommand modules ``argv`` needs: the chosen command's, none for the mail reader,
+    all of them for ``--help`` and for a command that does not exist (to list them)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    _global_options(pre)
+    _known, rest = pre.parse_known_args(argv)
+    command = next((word for word in rest if not word.startswith("-")), None)
+    if command is None:
+        return COMMAND_MODULES if {"-h", "--help"} & set(rest) else ()
+    chosen = [module for module, names in COMMANDS.items() if command in names]
+    return tuple(chosen) or COMMAND_MODULES
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smimetui",
+        description="A terminal mail reader with S/MIME done right. "
+        "Without a command, opens the mail reader.",
+    )
+    _global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         try:
             module = importlib.import_module(f"smimetui.core.cli.cmd_{name}")
         except ModuleNotFoundError as exc:
@@ -67,8 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(modules_for(argv)).parse_args(argv)
     ctx = Context.from_args(args)
     try:
         if args.command is None:

@@ -36,12 +36,6 @@ from smimetui.core.home import Home
 from smimetui.core.sanitize import clean_line
 from smimetui.core.smime import protected
 from smimetui.core.smime.bodytext import BodyCollector
-from smimetui.core.smime.envelope import (
-    EnvelopeInfo,
-    KeyCandidate,
-    decrypt_envelope,
-    describe_envelope,
-)
 from smimetui.core.smime.mimewalk import (
     Entity,
     canonical_crlf,
@@ -65,6 +59,8 @@ from smimetui.core.smime.trust import ChainValidator, TrustStore
 
 if TYPE_CHECKING:
     from cryptography import x509
+
+    from smimetui.core.smime.envelope import EnvelopeInfo, KeyCandidate
 
 MAX_LAYERS = 6
 _ID_DATA = "1.2.840.113549.1.7.1"
@@ -322,6 +318,8 @@ def _envelope_facts(info: EnvelopeInfo) -> dict[str, Any]:
 
 
 def _failed_envelope(der: bytes, status: EncryptionStatus, problem: str) -> EncryptionReport:
+    from smimetui.core.smime.envelope import describe_envelope  # signed mail never needs it
+
     try:
         facts = _envelope_facts(describe_envelope(der))
     except (CmsError, *_DAMAGE) as err:
@@ -332,6 +330,8 @@ def _failed_envelope(der: bytes, status: EncryptionStatus, problem: str) -> Encr
 
 
 def _peel_enveloped(entity: Entity, state: _State) -> Entity | None:
+    from smimetui.core.smime.envelope import decrypt_envelope  # signed mail never needs it
+
     der = entity.decoded()
     try:
         outcome = decrypt_envelope(der, state.ctx.keys)

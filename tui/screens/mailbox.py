@@ -27,6 +27,7 @@ from smimetui.tui.screens.mailbox_flags import ReadFlags
 from smimetui.tui.screens.mailbox_keys import MAILBOX_BINDINGS
 from smimetui.tui.screens.mailbox_reading import ReadingActions
 from smimetui.tui.screens.mailbox_search import MailboxSearch
+from smimetui.tui.screens.mailbox_start import MailboxStart
 from smimetui.tui.services import MailSession
 from smimetui.tui.verdict import Level, is_locked, verdict_for
 from smimetui.tui.widgets.folder_tree import FolderTree
@@ -42,7 +43,13 @@ _NEEDS_ROW = {"delete", "move", "toggle_flag", "toggle_read"}
 
 
 class MailboxScreen(
-    MessageActions, ReadFlags, MailboxSearch, Screen[None], WorkerErrors, ReadingActions
+    MessageActions,
+    ReadFlags,
+    MailboxSearch,
+    MailboxStart,
+    Screen[None],
+    WorkerErrors,
+    ReadingActions,
 ):
     BINDINGS: ClassVar[list[BindingType]] = MAILBOX_BINDINGS
     # Below 110 columns the security pane would squeeze the list and the message to nothing.
@@ -67,6 +74,7 @@ class MailboxScreen(
         self._shown_folder: str | None = None  # the folder the list shows now
         self._init_search()
         self._init_flags(mark_read_after)
+        self._init_start()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -87,7 +95,7 @@ class MailboxScreen(
         self.query_one("#progress").display = False
         self.query_one(MessageView).show_pending("No message selected.")
         self.query_one(MessageList).focus()
-        self.load_folders()
+        self._start_with_inbox()  # INBOX first; the folder list comes after its rows
 
     # -- worker results ------------------------------------------------------------------------
 
@@ -101,9 +109,10 @@ class MailboxScreen(
 
     def _open(self, folder: str) -> None:
         self.folder = folder
+        self._filling = None
         self.matches = []
         self.query_one(MessageList).empty_text = "Loading…"
-        self.open_folder(folder)
+        self.open_folder(folder, show_cached=True)
         self.app.watch_folder(folder, self)  # type: ignore[attr-defined]
 
     def on_mail_changed(self, message: m.MailChanged) -> None:
@@ -130,11 +139,13 @@ class MailboxScreen(
             lst.badges = {}
         self._shown_folder = message.folder
         near = lst.cursor if same else None
-        lst.set_index(message.index, cursor_uid=keep, near=near)
+        keep, keep_scroll = self._after_early_rows(message.folder, keep)
+        lst.set_index(message.index, cursor_uid=keep, near=near, keep_scroll=keep_scroll)
         if not same:
             self.folder_shown()
         self._apply_cached_badges()
         self._schedule_verify()
+        self._load_folders_once()
 
     def _apply_cached_badges(self) -> None:
         lst = self.query_one(MessageList)

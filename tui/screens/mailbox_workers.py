@@ -6,6 +6,8 @@ mailbox screen handles.  Failures end in the one handler (``WorkerErrors``).
 
 from __future__ import annotations
 
+import threading
+
 from textual import work
 from textual.screen import Screen
 
@@ -15,6 +17,8 @@ from smimetui.core.smime.report import Attachment, EncryptionStatus, SecurityRep
 from smimetui.tui import messages as m
 from smimetui.tui.certimport import ImportOutcome
 from smimetui.tui.services import MailSession
+
+FIRST_ROWS_WAIT = 1.0  # seconds a cold sync waits for its first rows to be drawn
 
 
 class MailboxWorkers(Screen[None]):
@@ -42,11 +46,28 @@ class MailboxWorkers(Screen[None]):
     @work(
         thread=True, exclusive=True, exit_on_error=False, group="folder", description="open folder"
     )
-    def open_folder(self, folder: str) -> None:
+    def open_folder(self, folder: str, show_cached: bool = False) -> None:
+        """``show_cached``: the list does not show ``folder`` yet, so what the cache holds goes
+        to it at once (no network), before the folder is brought up to date."""
+        shown: list[threading.Event] = []
+        cached = self.session.cached_index(folder) if show_cached and not self.threading else None
+        if cached is not None and len(cached):
+            self.post_message(m.FolderFilling(folder, cached))
+
         def progress(done: int, total: int) -> None:
+            # Called between batches by the syncing thread: the rows so far go to the list
+            # at once (coalesced), so a cold folder shows its newest rows after one batch; the
+            # sync goes on once the first rows are on screen (or after FIRST_ROWS_WAIT).
+            filling = None if self.threading else self.session.filling_index(folder)
+            if filling is not None:
+                first = not shown
+                shown.append(threading.Event())
+                self.post_message(m.FolderFilling(folder, filling, shown[-1] if first else None))
+                if first:
+                    shown[0].wait(FIRST_ROWS_WAIT)
             self.post_message(m.FolderProgressed(folder, done, total))
 
-        index = self.session.backend_call("open_folder", folder, progress)
+        index = self.session.open_folder(folder, progress)
         if self.threading:
             from smimetui.tui.threads import thread_index
 

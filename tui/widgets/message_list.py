@@ -86,20 +86,46 @@ class MessageList(ScrollView, can_focus=True):
 
     # -- data ---------------------------------------------------------------------------
     def set_index(
-        self, index: FolderIndex, cursor_uid: int | None = None, near: int | None = None
+        self,
+        index: FolderIndex,
+        cursor_uid: int | None = None,
+        near: int | None = None,
+        *,
+        keep_scroll: bool = False,
     ) -> None:
         """Show ``index``, the cursor on ``cursor_uid``; if that is gone (deleted, moved), at
-        position ``near`` (the message that took its place), else on the first row."""
+        position ``near`` (the message that took its place), else on the first row;
+        ``keep_scroll`` leaves the scroll where it is (rows shown early being replaced)."""
         self.index = index
         self.seen_uids = set()
         self.flag_overrides = {}
         self._cache.clear()
         self.virtual_size = Size(0, len(index))
         position = index.position_of(cursor_uid) if cursor_uid is not None else None
-        self.scroll_to(y=0, animate=False, immediate=True)
+        if not keep_scroll:
+            self.scroll_to(y=0, animate=False, immediate=True)
         if position is None:
             position = near if near is not None else 0
         self.cursor = position  # clamped by validate_cursor; scrolls the cursor into view
+        self.refresh()
+
+    def grow_index(self, index: FolderIndex) -> None:
+        """More rows of the same folder (a cold sync filling it): rows already shown keep their
+        place, the cursor and the scroll position stay, nothing on screen is redrawn.  An index
+        that does not extend the shown one is set as a new one, keeping the cursor's message
+        (or, on the newest row, the newest row)."""
+        old = self.index
+        shown = [*self.visible_positions(), self.cursor]
+        if len(index) < len(old) or any(
+            p < len(old) and old.uid_at(p) != index.uid_at(p) for p in shown
+        ):
+            # a cursor still on the newest row stays on the newest row
+            self.set_index(index, cursor_uid=self.current_uid if self.cursor else None)
+            return
+        self.index = index
+        self.virtual_size = Size(0, len(index))
+        if not len(old):
+            self.cursor = 0  # the first rows: highlight the newest
         self.refresh()
 
     def set_badge(self, uid: int, badge: Badge) -> None:
