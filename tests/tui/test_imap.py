@@ -74,20 +74,6 @@ async def test_imap_account_lists_and_new_mail_arrives(home: Home, mail_user: Ma
         assert lst.current_uid == selected  # the selection survived the refresh
 
 
-def _account(home: Home, user: MailUser) -> None:
-    add_account(
-        home,
-        Account(
-            name="work",
-            email=f"{user.name}@example.org",
-            imap_host="127.0.0.1",
-            imap_port=user.server.imap_port,
-            imap_security="none",
-            username=user.name,
-        ),
-    )
-
-
 async def test_delete_without_trash_asks_before_deleting_for_good(
     home: Home,
     courier_server: Courier,  # noqa: F811
@@ -101,7 +87,7 @@ async def test_delete_without_trash_asks_before_deleting_for_good(
             writer.append("INBOX", raw)
     finally:
         writer.close()
-    _account(home, user)
+    _add_work_account(home, user)
     app = make_app(home)
     async with app.run_test(size=SIZE) as pilot:
         await _until(pilot, lambda: isinstance(app.screen, PassphraseScreen))
