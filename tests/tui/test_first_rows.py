@@ -23,7 +23,13 @@ from smimetui.tui.app import SmimeTuiApp
 from smimetui.tui.run import build_app
 from smimetui.tui.screens.passphrase import PassphraseScreen
 from smimetui.tui.widgets.message_list import MessageList
-from tests.backends.conftest import MailUser, dovecot, mail_user  # noqa: F401
+from tests.backends.conftest import (  # noqa: F401
+    MailUser,
+    dovecot,
+    mail_user,
+    server,
+    server_kind,
+)
 from tests.backends.messages import generate
 
 from .helpers import SIZE
