@@ -226,16 +226,17 @@ class FolderSync:
             if seq <= total:
                 got[seq] = 1
 
-        def store() -> None:
+        def store(command: int | None) -> None:
             nonlocal done
             done += self.cache.put_rows(state.id, rows)
+            if command is not None:  # joined before progress is told: it reads the filling
+                filling.command_done(command)
             rows.clear()
             if progress is not None:
                 progress(min(done, total), total)
 
         def on_done(command: int) -> None:
-            store()
-            filling.command_done(command)
+            store(command)
 
         commands = [b"FETCH %d:%d %s" % (lo, hi, ITEMS) for lo, hi in ranges]
         # The newest batch alone first: a server may answer pipelined commands interleaved
@@ -249,7 +250,7 @@ class FolderSync:
             again = list(bad) if self._dirty else [s for s in range(1, total + 1) if not got[s]]
             bad.clear()
             retry = [b"FETCH %s %s" % (uid_set(again), ITEMS)]
-            self.raw.run(retry, on_untagged, lambda _command: store())
+            self.raw.run(retry, on_untagged, lambda _command: store(None))
             if bad:
                 raise damaged(len(bad), self.folder)
         return done
