@@ -52,6 +52,11 @@ class FillingColumns:
             self._join(self._pending.pop(self._next, []))
             self._next += 1
 
+    def late_rows_done(self) -> None:
+        """Rows asked again after their command had joined (a damaged response) join now."""
+        for command in sorted(c for c in self._pending if c < self._next):
+            self._join(self._pending.pop(command))
+
     def _join(self, rows: list[Row]) -> None:
         batch = sorted(rows, reverse=True)
         if not batch:

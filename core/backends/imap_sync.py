@@ -229,8 +229,11 @@ class FolderSync:
         def store(command: int | None) -> None:
             nonlocal done
             done += self.cache.put_rows(state.id, rows)
-            if command is not None:  # joined before progress is told: it reads the filling
+            # joined before progress is told: it reads the filling
+            if command is not None:
                 filling.command_done(command)
+            else:  # the damaged rows asked again belong to commands that may have joined
+                filling.late_rows_done()
             rows.clear()
             if progress is not None:
                 progress(min(done, total), total)
