@@ -13,7 +13,6 @@ owned by ``nobody``.
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,12 +24,10 @@ from .servers import (
     ROOT,
     SPECIAL_MAILBOXES,
     MailOwner,
+    ProcessGroupServer,
     free_port,
     missing,
-    stop_group,
     unshare_available,
-    wait_port,
-    wait_port_closed,
 )
 
 NEEDED = (
@@ -115,7 +112,7 @@ def unavailable() -> str | None:
 
 
 @dataclass
-class Courier:
+class Courier(ProcessGroupServer):
     root: Path
     imap_port: int
     owner: MailOwner
@@ -123,6 +120,8 @@ class Courier:
     proc: subprocess.Popen[bytes] | None = None
 
     kind = "courier"
+    title = "Courier IMAP"
+    log_name = "courier.log"
     prefix = "INBOX."  # personal folders live below INBOX
     delimiter = "."
     qresync = False
@@ -194,38 +193,6 @@ exec env {env} /usr/sbin/couriertcpd -address=127.0.0.1 -nodnslookup -noidentloo
         (self.root / "users").write_text("".join(lines))
 
     # -- process ----------------------------------------------------------------------------------
-    def start(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            return
-        with open(self.root / "courier.log", "ab") as log:
-            self.proc = subprocess.Popen(
-                ["unshare", "-m", "--propagation", "private", "sh", str(self.root / "start.sh")],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            wait_port(self.imap_port, "Courier IMAP")
-        except RuntimeError:
-            self.stop()
-            raise RuntimeError(f"Courier IMAP failed to start:\n{self.log_tail()}") from None
 
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            stop_group(proc)
-            wait_port_closed(self.imap_port)
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def log_tail(self, lines: int = 30) -> str:
-        path = self.root / "courier.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+    def _command(self) -> list[str]:
+        return ["unshare", "-m", "--propagation", "private", "sh", str(self.root / "start.sh")]

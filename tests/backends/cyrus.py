@@ -24,11 +24,9 @@ from .servers import (
     ROOT,
     SPECIAL_MAILBOXES,
     MailOwner,
+    ProcessGroupServer,
     free_port,
     missing,
-    stop_group,
-    wait_port,
-    wait_port_closed,
 )
 
 BIN = ROOT / "usr/lib/cyrus/bin"
@@ -49,7 +47,7 @@ def unavailable() -> str | None:
 
 
 @dataclass
-class Cyrus:
+class Cyrus(ProcessGroupServer):
     root: Path
     imap_port: int
     owner: MailOwner
@@ -57,6 +55,8 @@ class Cyrus:
     proc: subprocess.Popen[bytes] | None = None
 
     kind = "cyrus"
+    title = "Cyrus IMAP"
+    log_name = "cyrus.log"
     prefix = ""
     delimiter = "/"
     qresync = True
@@ -161,40 +161,3 @@ class Cyrus:
             return master
         return ["setpriv", f"--reuid={self.owner.uid}", f"--regid={self.owner.gid}",
                 "--clear-groups", *master]  # fmt: skip
-
-    def start(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            return
-        with open(self.root / "cyrus.log", "ab") as log:
-            self.proc = subprocess.Popen(
-                self._command(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=self._env(),
-                start_new_session=True,
-            )
-        try:
-            wait_port(self.imap_port, "Cyrus IMAP")
-        except RuntimeError:
-            self.stop()
-            raise RuntimeError(f"Cyrus IMAP failed to start:\n{self.log_tail()}") from None
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            stop_group(proc)
-            wait_port_closed(self.imap_port)
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def log_tail(self, lines: int = 30) -> str:
-        path = self.root / "cyrus.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)

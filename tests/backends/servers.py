@@ -18,6 +18,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 UNPACKED = Path(os.environ.get("SMIMETUI_TEST_SERVERS", "/var/cache/smimetui-test-servers"))
 ROOT = UNPACKED / "root"  # the unpacked .deb files (usr/, etc/)
@@ -107,3 +108,58 @@ def missing(*paths: str) -> str | None:
 
 def unshare_available() -> bool:
     return os.geteuid() == 0 and shutil.which("unshare") is not None
+
+
+class ProcessGroupServer:
+    """Start, stop and logs of a server that is one process group in its own directory (Cyrus,
+    Courier).  Subclasses are dataclasses with ``root``, ``imap_port`` and ``proc``, and say
+    how the server is started."""
+
+    root: Path
+    imap_port: int
+    proc: subprocess.Popen[bytes] | None
+    title: ClassVar[str]  # "Cyrus IMAP"
+    log_name: ClassVar[str]  # "cyrus.log", in root
+
+    def _command(self) -> list[str]:
+        raise NotImplementedError
+
+    def _env(self) -> dict[str, str] | None:
+        return None  # the test's own environment
+
+    def start(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        with open(self.root / self.log_name, "ab") as log:
+            self.proc = subprocess.Popen(
+                self._command(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self._env(),
+                start_new_session=True,
+            )
+        try:
+            wait_port(self.imap_port, self.title)
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError(f"{self.title} failed to start:\n{self.log_tail()}") from None
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            stop_group(proc)
+            wait_port_closed(self.imap_port)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log_tail(self, lines: int = 30) -> str:
+        path = self.root / self.log_name
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
