@@ -41,12 +41,12 @@ def _ask(ctx: Context, question: str) -> bool:
 def _server_line(kind: str, server: Server | None, email: str) -> str:
     if server is None:
         return f"  {kind:<9} none found (give --smtp-host to send mail)"
-    login = expand(server.username, email)
-    form = f" ({server.username})" if login != server.username else ""
+    # The host is checked syntax; the username template is network text, cleaned.
+    template = clean_line(server.username, max_length=200)
+    login = expand(template, email)
+    form = f" ({template})" if login != template else ""
     security = SECURITY_WORDS[server.security]
-    return clean_line(
-        f"  {kind:<9} {server.host}:{server.port}, {security}, username {login}{form}"
-    )
+    return f"  {kind:<9} {server.host}:{server.port}, {security}, username {login}{form}"
 
 
 def describe(found: Discovery, settings: Settings) -> list[str]:
@@ -65,7 +65,8 @@ def describe(found: Discovery, settings: Settings) -> list[str]:
 
 
 def _nothing_found(found: Discovery) -> AutoconfigError:
-    allow = "" if found.ispdb_asked else ", or allow the public database with --ispdb"
+    declined = any(step.source == "ISPDB" for step in found.steps)
+    allow = ", or allow the public database with --ispdb" if declined else ""
     return AutoconfigError(
         clean_line(
             f"No settings were found for {found.domain} ({found.explanation()}); give them by "
