@@ -78,6 +78,10 @@ def discover(email: str, network: Network, consent: Callable[[str], bool]) -> Di
     """Look for ``email``'s settings; ``consent(domain)`` is asked before the ISPDB is."""
     local, at, domain = email.rpartition("@")
     domain = domain.lower().rstrip(".")
+    try:  # an internationalised domain is looked up by its ASCII (IDNA) form
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        domain = ""
     if not (local and at) or "." not in domain:
         raise AutoconfigError(f"{email!r} is not an email address that has a domain to look up.")
     steps: list[Step] = []

@@ -13,6 +13,9 @@ import dns.resolver
 
 from smimetui.core.autoconfig.network import Network
 
+# The two answers that mean "there is nothing", as opposed to "the question went unanswered".
+NO_SUCH_NAME, NONE = "no such name", "none"
+
 
 @dataclass(frozen=True, slots=True)
 class SrvRecord:
@@ -45,9 +48,9 @@ def _query(network: Network, name: str, rdtype: str) -> tuple[list[object], str]
     try:
         answer = resolver(network).resolve(name, rdtype, search=False)
     except dns.resolver.NXDOMAIN:
-        return [], "no such name"
+        return [], NO_SUCH_NAME
     except dns.resolver.NoAnswer:
-        return [], "none"
+        return [], NONE
     except dns.exception.Timeout:
         return [], "no answer (timeout)"
     except dns.resolver.NoResolverConfiguration:
@@ -76,7 +79,7 @@ def mx(network: Network, domain: str) -> tuple[list[MxRecord], str]:
     return sorted(records, key=lambda m: (m.preference, m.host)), why
 
 
-def addresses(network: Network, host: str) -> list[str]:
+def addresses(network: Network, host: str) -> tuple[list[str], str]:
     """IPv4 addresses of ``host`` from the resolver in ``network`` (used with the test hook)."""
-    rdatas, _why = _query(network, host, "A")
-    return [str(r) for r in rdatas]
+    rdatas, why = _query(network, host, "A")
+    return [str(r) for r in rdatas], why

@@ -55,27 +55,29 @@ class _Connection(http.client.HTTPSConnection):
 
 
 def _connection(
-    host: str, network: Network, context: ssl.SSLContext
+    host: str, port: int, network: Network, context: ssl.SSLContext
 ) -> http.client.HTTPSConnection:
     if network.nameserver is None:
         return http.client.HTTPSConnection(
-            host, network.https_port, timeout=network.http_timeout, context=context
+            host, port, timeout=network.http_timeout, context=context
         )
-    found = dnslookup.addresses(network, host)
+    found, why = dnslookup.addresses(network, host)
     if not found:
-        raise FetchFailed("no such host")
-    return _Connection(host, found[0], network.https_port, context, network.http_timeout)
+        raise FetchFailed(
+            "no such host" if why in (dnslookup.NO_SUCH_NAME, dnslookup.NONE) else why
+        )
+    return _Connection(host, found[0], port, context, network.http_timeout)
 
 
 def _get_once(url: str, network: Network, context: ssl.SSLContext) -> tuple[int, str, bytes]:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise FetchFailed("redirected to an address that is not https")
-    conn = _connection(parts.hostname, network, context)
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    conn: http.client.HTTPSConnection | None = None
     try:
+        # A port named in a redirect is kept; otherwise 443 (or the test hook's port).
+        conn = _connection(parts.hostname, parts.port or network.https_port, network, context)
         conn.request("GET", target, headers={"Accept": "application/xml, text/xml"})
         response = conn.getresponse()
         body = response.read(MAX_BYTES + 1)
@@ -90,8 +92,11 @@ def _get_once(url: str, network: Network, context: ssl.SSLContext) -> tuple[int,
         raise FetchFailed("no answer (connection refused)") from err
     except (OSError, http.client.HTTPException) as err:
         raise FetchFailed(f"no answer ({type(err).__name__})") from err
+    except ValueError as err:  # a malformed port or host name (IDNA) in the address
+        raise FetchFailed("not a usable address") from err
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
 
 
 def fetch(url: str, network: Network) -> bytes:

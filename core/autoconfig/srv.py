@@ -26,8 +26,11 @@ def best_server(
     """The preferred server among the labels' records, and a few words on what was seen."""
     ranked: list[tuple[int, int, int, Server]] = []
     refused: list[str] = []
+    failures: list[str] = []
     for label, security in labels:
-        records, _why = dnslookup.srv(network, f"{label}.{domain}")
+        records, why = dnslookup.srv(network, f"{label}.{domain}")
+        if why not in ("", dnslookup.NO_SUCH_NAME, dnslookup.NONE):
+            failures.append(why)
         for r in records:
             if not r.target:
                 refused.append(label)  # "." : not offered
@@ -39,4 +42,4 @@ def best_server(
         return ranked[0][3], ""
     if refused:
         return None, "not offered (" + ", ".join(refused) + ' is ".")'
-    return None, "none"
+    return None, failures[0] if failures else "none"

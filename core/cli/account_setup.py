@@ -108,8 +108,9 @@ def _fill(args: argparse.Namespace, settings: Settings) -> None:
     """Put the settings where ``account add``'s options go; options the user gave win."""
     imap, smtp = settings.imap, settings.smtp
     args.imap_host, args.imap_port, args.imap_security = imap.host, imap.port, imap.security
+    given = bool(args.username)  # --username is the login for IMAP and SMTP alike
     args.username = args.username or expand(imap.username, args.email)
     if smtp is not None and not args.smtp_host:
         args.smtp_host, args.smtp_port, args.smtp_security = smtp.host, smtp.port, smtp.security
-        login = expand(smtp.username, args.email)
+        login = args.username if given else expand(smtp.username, args.email)
         args.smtp_username = args.smtp_username or (login if login != args.username else "")

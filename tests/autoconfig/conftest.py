@@ -7,7 +7,7 @@ domains (all under .test, except the ISPDB's own name):
 
 - own.test: autoconfig.own.test holds data/own.xml (and SRV records that must lose to it)
 - wellknown.test: only https://wellknown.test/.well-known/autoconfig/...
-- moved.test: autoconfig.moved.test redirects to new.moved.test
+- moved.test: autoconfig.moved.test redirects to new.moved.test (downgrade.test: to http)
 - srv.test, weights.test, dot.test: RFC 6186 SRV records only (dot.test: "." targets, an MX)
 - ms.test, gmail.test: only an MX at Microsoft 365 / Google
 - isp.test (MX mx1.isp.test), hosted.test (MX mx2.mailhost.test): only the ISPDB knows them
@@ -61,6 +61,7 @@ WEB_HOSTS = [
     "wellknown.test",
     "autoconfig.moved.test",
     "new.moved.test",
+    "autoconfig.downgrade.test",
     "autoconfig.hostile.test",
     "autoconfig.xxe.test",
     "autoconfig.plain.test",
@@ -99,6 +100,7 @@ def _site() -> Site:
         config_xml(("imap.wellknown.test", 993, "SSL", "%EMAILADDRESS%", "password-cleartext")),
     )
     site.redirect("autoconfig.moved.test", AUTOCONFIG, "https://new.moved.test/config.xml")
+    site.redirect("autoconfig.downgrade.test", AUTOCONFIG, "http://new.moved.test/config.xml")
     site.put(
         "new.moved.test",
         "/config.xml",

@@ -112,7 +112,7 @@ class TestSave:
             587,
             "starttls",
         )
-        assert account.smtp_username == "h@srv.test"  # SRV says nothing: the address
+        assert account.smtp_login == "h.srv"  # --username is the login for both
 
     def test_microsoft_mx_stores_oauth2(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from smimetui.core.autoconfig import srv
@@ -47,6 +49,14 @@ class TestOwnAutoconfig:
         assert found(discover("c@moved.test", internet.network(), never)).imap.host == (
             "imap.moved.test"
         )
+
+    def test_redirect_to_plain_http_is_not_followed(self, internet: Internet) -> None:
+        d = discover("c@downgrade.test", internet.network(), lambda _d: False)
+        assert d.settings is None
+        assert str(d.steps[0]) == (
+            "autoconfig.downgrade.test: redirected to an address that is not https"
+        )
+        assert ("new.moved.test", "/config.xml") not in internet.site.log
 
     def test_certificate_is_verified_against_the_host_name(self, internet: Internet) -> None:
         d = discover("d@untrusted.test", internet.network(), lambda _d: False)
@@ -137,6 +147,18 @@ class TestNothing:
             "autoconfig.nothing.test: no such host; nothing.test/.well-known: no such host; "
             "SRV: IMAP none; MX: no such name; ISPDB: not asked (it would learn the domain)"
         )
+
+    def test_unanswered_dns_is_told_apart_from_no_record(self, internet: Internet) -> None:
+        silent = replace(internet.network(), nameserver=("127.0.0.1", 9), dns_timeout=0.3)
+        d = discover("o@nothing.test", silent, lambda _d: False)
+        assert d.settings is None
+        assert "autoconfig.nothing.test: no answer (timeout)" in d.explanation()
+        assert "SRV: IMAP no answer (timeout); MX: no answer (timeout)" in d.explanation()
+
+    def test_international_domain_is_asked_in_ascii(self, internet: Internet) -> None:
+        d = discover("r@bücher.test", internet.network(), lambda _d: False)
+        assert d.steps[0].source == "autoconfig.xn--bcher-kva.test"
+        assert ("xn--bcher-kva.test", "MX") in internet.dns.queries
 
     def test_not_an_address(self, internet: Internet) -> None:
         with pytest.raises(AutoconfigError, match="not an email address"):
