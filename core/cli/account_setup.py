@@ -33,8 +33,8 @@ def _ask(ctx: Context, question: str) -> bool:
     sys.stdout.write(question + " [y/N] ")
     sys.stdout.flush()
     answer = sys.stdin.readline()
-    if not answer.endswith("\n"):
-        ctx.out()
+    if not answer.endswith("\n") or not sys.stdin.isatty():
+        ctx.out()  # a terminal echoed the Enter key; piped answers are not echoed
     return answer.strip().lower() in ("y", "yes")
 
 
