@@ -69,6 +69,9 @@ class Account:
     # host names (comma-separated; ".example.org" for a domain) that stamp its Received lines.
     authserv_id: str = ""
     receiving_hosts: str = ""
+    # How to sign in: "password" (command, keyring or prompt) or "oauth2" with a provider preset.
+    auth: str = "password"
+    oauth2_provider: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -102,6 +105,8 @@ class Account:
             raise ConfigError(f"{where}: set an IMAP host (--imap-host) or a Maildir (--maildir).")
         if self.imap_host and not self.username:
             raise ConfigError(f"{where}: an IMAP account needs a username (--username).")
+        if self.auth not in ("password", "oauth2"):
+            raise ConfigError(f"{where}: auth {self.auth!r} is not password or oauth2.")
         for kind, sec, port in (
             ("IMAP", self.imap_security, self.imap_port),
             ("SMTP", self.smtp_security, self.smtp_port),
@@ -127,6 +132,8 @@ _LAYOUT: dict[str, tuple[str, str]] = {
     "smtp_security": ("smtp", "security"),
     "smtp_username": ("smtp", "username"),
 }
+# Values that are the default and so stay out of the file (older versions never wrote them).
+_UNWRITTEN_DEFAULTS: dict[str, object] = {"default": False, "auth": "password"}
 _FIELD_TYPES: dict[str, type] = {
     f.name: {"str": str, "int": int, "bool": bool}.get(str(f.type), str) for f in fields(Account)
 }
@@ -167,7 +174,7 @@ def account_to_table(account: Account) -> dict[str, Any]:
         if f.name == "name":
             continue
         value = getattr(account, f.name)
-        if value == "" or (f.name == "default" and not value):
+        if value == "" or value == _UNWRITTEN_DEFAULTS.get(f.name):
             continue
         if (f.name.startswith("imap_") or f.name == "username") and account.is_local:
             continue

@@ -176,3 +176,9 @@ class CacheDamagedError(CacheError):
     """The header cache file was damaged; it was moved aside and a new one started."""
 
     title = "Cache rebuilt"
+
+
+class AutoconfigError(SmimeTuiError):
+    """Automatic account setup: a source sent something unusable, or nothing was found."""
+
+    title = "Automatic setup"

@@ -31,7 +31,14 @@ _NOT_WALKED = ("Mail", "messages")
 # What smimetui keeps at the top of a home; anything else there (a --home pointed at a folder
 # with other things in it) is not ours to change.
 _OURS = (
-    "config.toml", "demo.json", "keystore", "trust", "cache", "demo", "offered-roots", *_NOT_WALKED
+    "config.toml",
+    "demo.json",
+    "keystore",
+    "trust",
+    "cache",
+    "demo",
+    "offered-roots",
+    *_NOT_WALKED,
 )
 _OURS_PREFIXES = ("contacts.sqlite3", "headers.sqlite3")  # with their -wal, -shm, -journal
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from smimetui.core.accounts import (
     load_accounts,
     remove_account,
 )
+from smimetui.core.cli import account_setup
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import ConfigError, InputError, SecretStoreError
 
@@ -36,8 +38,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "add",
         help="add an account",
         description="Add an IMAP account (--imap-host, --username) or a local Maildir account "
-        "(--maildir). Ports default to 993 (tls) / 143 (starttls) for IMAP and 587 (starttls) / "
-        "465 (tls) for SMTP. Passwords never go into the config file.",
+        "(--maildir); with only --email the settings are looked up (the domain's autoconfig, "
+        "DNS SRV and MX records) and shown before saving. Ports default to 993 (tls) / 143 "
+        "(starttls) for IMAP and 587 (starttls) / 465 (tls) for SMTP. Passwords never go into "
+        "the config file.",
     )
     add.add_argument("name", help="a short name: letters, digits, '.', '_', '-'")
     add.add_argument("--email", required=True, metavar="ADDR", help="your address (From)")
@@ -68,6 +72,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="ask for the password now and keep it in the system keyring",
     )
+    account_setup.add_arguments(add)
     add.set_defaults(handler=run_add)
 
     lst = cmds.add_parser("list", help="list the accounts")
@@ -149,7 +154,17 @@ def _prepare_maildir(path: Path) -> bool:
 
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
+    found = None
+    if not args.imap_host and not args.maildir:  # automatic setup (account_setup.py)
+        found = account_setup.discover_settings(
+            args, ctx, _existing_file("--ca-file", args.ca_file)
+        )
+        if found is None:
+            ctx.out("Nothing was saved.")
+            return 1
     account = account_from_args(args)
+    if found is not None and found.auth == "oauth2":
+        account = replace(account, auth="oauth2", oauth2_provider=found.provider).validate()
     password = _ask_password(account) if args.store_password else None
     created = _prepare_maildir(Path(account.maildir)) if account.is_local else False
     add_account(ctx.home, account)
