@@ -36,9 +36,12 @@ DEFAULT_PORTS: dict[tuple[str, str], int] = {
     ("smtp", "starttls"): 587,
     ("smtp", "none"): 25,
 }
+AUTH_CHOICES: tuple[str, ...] = ("password", "oauth2")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 # Keys that would mean a secret in the file: refused on load, never written.
-_SECRET_KEYS = frozenset({"password", "pass", "secret", "passphrase"})
+_SECRET_KEYS = frozenset(
+    {"password", "pass", "secret", "passphrase", "client_secret", "refresh_token", "access_token"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,15 @@ class Account:
     # host names (comma-separated; ".example.org" for a domain) that stamp its Received lines.
     authserv_id: str = ""
     receiving_hosts: str = ""
+    # "password" (the default) or "oauth2": sign in at the provider, log in with SASL XOAUTH2 or
+    # OAUTHBEARER.  The refresh token and any client secret live in the keyring.
+    auth: str = "password"
+    oauth2_provider: str = ""  # microsoft, google, or an OpenID issuer URL
+    oauth2_client_id: str = ""  # the user's (or organisation's) app registration
+    oauth2_tenant: str = ""  # Microsoft: common, organizations, a domain or a tenant ID
+    oauth2_scopes: str = ""  # space-separated; empty: the provider's mail scopes
+    oauth2_mechanism: str = ""  # xoauth2 or oauthbearer; empty: what the server offers
+    oauth2_token_command: str = ""  # prints an access token (oama, mutt_oauth2.py)
 
     @property
     def is_local(self) -> bool:
@@ -83,6 +95,10 @@ class Account:
     def secret_key(self) -> str:
         """The keyring entry that holds this account's password."""
         return f"account:{self.name}"
+
+    @property
+    def uses_oauth2(self) -> bool:
+        return self.auth == "oauth2"
 
     def validate(self) -> Account:
         """Raise ConfigError naming the first setting that cannot work; return self."""
@@ -102,6 +118,17 @@ class Account:
             raise ConfigError(f"{where}: set an IMAP host (--imap-host) or a Maildir (--maildir).")
         if self.imap_host and not self.username:
             raise ConfigError(f"{where}: an IMAP account needs a username (--username).")
+        if self.auth not in AUTH_CHOICES:
+            raise ConfigError(f"{where}: auth {self.auth!r} is not one of password, oauth2.")
+        if self.uses_oauth2 and not self.oauth2_token_command and not (
+            self.oauth2_provider and self.oauth2_client_id
+        ):
+            raise ConfigError(
+                f"{where}: OAuth2 needs a provider and your app's client ID (--oauth2 PROVIDER "
+                "--client-id ID), or a token command (--oauth2-token-command)."
+            )
+        if self.oauth2_mechanism.upper() not in ("", "XOAUTH2", "OAUTHBEARER"):
+            raise ConfigError(f"{where}: oauth2 mechanism must be xoauth2 or oauthbearer.")
         for kind, sec, port in (
             ("IMAP", self.imap_security, self.imap_port),
             ("SMTP", self.smtp_security, self.smtp_port),
@@ -126,6 +153,12 @@ _LAYOUT: dict[str, tuple[str, str]] = {
     "smtp_port": ("smtp", "port"),
     "smtp_security": ("smtp", "security"),
     "smtp_username": ("smtp", "username"),
+    "oauth2_provider": ("oauth2", "provider"),
+    "oauth2_client_id": ("oauth2", "client_id"),
+    "oauth2_tenant": ("oauth2", "tenant"),
+    "oauth2_scopes": ("oauth2", "scopes"),
+    "oauth2_mechanism": ("oauth2", "mechanism"),
+    "oauth2_token_command": ("oauth2", "token_command"),
 }
 _FIELD_TYPES: dict[str, type] = {
     f.name: {"str": str, "int": int, "bool": bool}.get(str(f.type), str) for f in fields(Account)
@@ -169,6 +202,8 @@ def account_to_table(account: Account) -> dict[str, Any]:
         value = getattr(account, f.name)
         if value == "" or (f.name == "default" and not value):
             continue
+        if f.name == "auth" and value == "password":
+            continue  # the default: files of earlier versions stay as they were
         if (f.name.startswith("imap_") or f.name == "username") and account.is_local:
             continue
         if f.name.startswith("smtp_") and not account.smtp_host:
@@ -179,13 +214,14 @@ def account_to_table(account: Account) -> dict[str, Any]:
 
 
 def _refuse_secrets(name: str, table: dict[str, Any]) -> None:
-    for scope, tbl in (("", table), ("imap", table.get("imap")), ("smtp", table.get("smtp"))):
+    for scope in ("", "imap", "smtp", "oauth2"):
+        tbl = table.get(scope) if scope else table
         if isinstance(tbl, dict) and _SECRET_KEYS & {str(k).lower() for k in tbl}:
             place = f"[accounts.{name}{'.' + scope if scope else ''}]"
             raise ConfigError(
-                f"{place} contains a password; secrets are never read from the config file. "
-                "Remove it and use password_command or the keyring "
-                f"(smimetui account password {name})."
+                f"{place} contains a password or token; secrets are never read from the config "
+                "file. Remove it and use password_command or the keyring "
+                f"(smimetui account password {name}; for OAuth2: smimetui account login {name})."
             )
 
 
