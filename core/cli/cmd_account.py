@@ -24,6 +24,7 @@ from smimetui.core.accounts import (
     load_accounts,
     remove_account,
 )
+from smimetui.core.cli import oauth_commands
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import ConfigError, InputError, SecretStoreError
 
@@ -68,6 +69,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="ask for the password now and keep it in the system keyring",
     )
+    oauth_commands.add_options(add)
     add.set_defaults(handler=run_add)
 
     lst = cmds.add_parser("list", help="list the accounts")
@@ -81,6 +83,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pw = cmds.add_parser("password", help="store an account's password in the system keyring")
     pw.add_argument("name")
     pw.set_defaults(handler=run_password)
+    oauth_commands.register(cmds)
 
 
 def _port(kind: str, security: str, given: int | None) -> int:
@@ -149,13 +152,18 @@ def _prepare_maildir(path: Path) -> bool:
 
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
-    account = account_from_args(args)
+    oauth2 = oauth_commands.wanted(args)
+    account = oauth_commands.oauth2_account(args, account_from_args) if oauth2 else (
+        account_from_args(args)
+    )
     password = _ask_password(account) if args.store_password else None
     created = _prepare_maildir(Path(account.maildir)) if account.is_local else False
     add_account(ctx.home, account)
     if password is not None:
         secrets.set_secret(account.secret_key, password)
     ctx.out(f"Added account {account.name} ({account.email}).")
+    if oauth2:
+        oauth_commands.after_add(account, args, ctx)
     if created:
         ctx.out(f"Created an empty Maildir at {account.maildir}.")
     if account.imap_security == "none" and not account.is_local:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 from smimetui.core.errors import AuthenticationError
 from smimetui.core.oauth.presets import Provider
@@ -64,6 +65,7 @@ def make_session(
         secret or None,
         scope=" ".join(scopes),
         token_endpoint_auth_method="client_secret_post" if secret else "none",
+        code_challenge_method="S256",
         timeout=30,
         **kw,
     )
@@ -185,6 +187,12 @@ def sign_in_browser(
     finally:
         server.server_close()
     response = "http://127.0.0.1" + server.received
+    query = {k: v[0] for k, v in parse_qs(urlsplit(response).query).items()}
+    if "error" in query or "code" not in query:
+        from authlib.integrations.base_client.errors import OAuthError
+
+        error = OAuthError(query.get("error", "no_code"), query.get("error_description", ""))
+        raise SignInError(f"{_capital(explain(error, provider))}.")
     return token_request(
         lambda: session.fetch_token(
             provider.token_endpoint, authorization_response=response, code_verifier=verifier

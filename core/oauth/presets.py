@@ -62,8 +62,9 @@ def microsoft(tenant: str = "common") -> Provider:
         token_endpoint=f"{base}/token",
         device_authorization_endpoint=f"{base}/devicecode",
         scopes=MICROSOFT_SCOPES,
-        servers=MailServers("outlook.office365.com", 993, "tls", "smtp.office365.com", 587,
-                            "starttls"),
+        servers=MailServers(
+            "outlook.office365.com", 993, "tls", "smtp.office365.com", 587, "starttls"
+        ),
         mx_suffixes=(".mail.protection.outlook.com",),
     )
 

@@ -18,7 +18,9 @@ from typing import Protocol
 from smimetui.core.errors import AuthenticationError
 from smimetui.core.sanitize import clean_line
 
-MECHANISMS = ("OAUTHBEARER", "XOAUTH2")  # preferred first, when the server offers both
+# Preferred first, when the server offers both: XOAUTH2's error JSON names the scope the
+# server wants (Dovecot, Google), so a wrong scope can be told from an expired token.
+MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
 
 
 def xoauth2(user: str, token: str) -> bytes:
@@ -72,7 +74,10 @@ class ServerError:
                 f"{wants}; check the account's scopes and sign in again"
             )
         if self.status in ("invalid_token", "401"):
-            return "the access token was not accepted: it has expired or was revoked"
+            return (
+                "the access token was not accepted: it has expired or was revoked, or lacks "
+                "the scope the server wants"
+            )
         if self.status in ("invalid_request", "400"):
             return "the server found the sign-in request malformed (check the username)"
         if self.status:

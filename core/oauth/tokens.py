@@ -73,8 +73,9 @@ class StoredTokens:
         elif not isinstance(expires_at, int | float):
             expires_at = now + 3600.0  # no lifetime given: assume the usual hour
         return cls(
-            refresh_token=str(token.get("refresh_token") or (previous and previous.refresh_token)
-                              or ""),
+            refresh_token=str(
+                token.get("refresh_token") or (previous and previous.refresh_token) or ""
+            ),
             access_token=str(token["access_token"]),
             expires_at=float(expires_at),
             scope=str(token.get("scope") or (previous and previous.scope) or ""),
@@ -210,6 +211,13 @@ class AccessTokens:
                 f"{where}: {error.sentence()}, even with a new token from the token command "
                 f"{self.account.oauth2_token_command!r}; sign in again with that tool."
             )
+        # Servers (Dovecot, Google) answer 401 for a missing scope too, naming the scope they
+        # want: a token granted without it is a wrong scope, which a new sign-in with the right
+        # scopes fixes, not an expired token.
+        stored = load_tokens(self.account)
+        granted = set(stored.scope.split()) if stored is not None else set()
+        if error.scope and granted and not set(error.scope.split()) <= granted:
+            error = ServerError("insufficient_scope", error.scope)
         return SignInRequired(self.account.name, f"{where}: {error.sentence()}")
 
     def _from_command(self) -> str:
@@ -232,8 +240,11 @@ class AccessTokens:
             )
         except flows.SignInError as err:
             cause = err.__cause__
-            if getattr(cause, "error", "") in ("invalid_grant", "interaction_required",
-                                               "consent_required"):
+            if getattr(cause, "error", "") in (
+                "invalid_grant",
+                "interaction_required",
+                "consent_required",
+            ):
                 forget_tokens(self.account)
                 raise SignInRequired(name, flows.explain(cause, provider)) from err  # type: ignore[arg-type]
             raise
