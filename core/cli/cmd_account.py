@@ -174,6 +174,8 @@ def run_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def password_source(account: Account) -> str:
+    if account.uses_oauth2:
+        return oauth_commands.sign_in_state(account)
     if account.password_command:
         return "command"
     try:

@@ -133,6 +133,17 @@ def sign_in(account: Account, args: argparse.Namespace) -> None:
     print(f"Signed in; account {account.name} keeps its sign-in in {where}.", file=sys.stderr)
 
 
+def sign_in_state(account: Account) -> str:
+    """For ``account list``: where the account's OAuth2 tokens come from."""
+    if account.oauth2_token_command:
+        return "oauth2 token command"
+    try:
+        stored = tokens.load_tokens(account)
+    except SmimeTuiError:
+        stored = None
+    return "oauth2, signed in" if stored else "oauth2, sign-in needed (account login)"
+
+
 def run_login(args: argparse.Namespace, ctx: Context) -> int:
     sign_in(get_account(ctx.home, args.name), args)
     return 0
