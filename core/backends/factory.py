@@ -21,7 +21,7 @@ from smimetui.core.errors import ConfigError, SecretStoreError
 from smimetui.core.home import Home
 
 if TYPE_CHECKING:
-    from smimetui.core.oauth.tokens import AccessTokens
+    from smimetui.core.oauth.tokens import AccessTokens, SignInHook
 
 # Called with a sentence such as "Password for alice@imap.example.org (account work)".
 PasswordPrompt = Callable[[str], str]
@@ -80,7 +80,11 @@ class PasswordSource:
 
 
 def open_backend(
-    account: Account, home: Home, *, prompt: PasswordPrompt | None = None
+    account: Account,
+    home: Home,
+    *,
+    prompt: PasswordPrompt | None = None,
+    sign_in: SignInHook | None = None,
 ) -> MailBackend:
     """The account's mail store: its Maildir, or its IMAP server with the header cache."""
     if account.is_local:
@@ -109,22 +113,25 @@ def open_backend(
         own_cache=True,  # closed with the backend: the file is checkpointed, not leaked
         ca_file=account.ca_file or None,
         message_cache_dir=home.ensure(home.message_cache_dir),
-        oauth2=access_tokens(account),
+        oauth2=access_tokens(account, sign_in),
         oauth2_mechanism=account.oauth2_mechanism,
     )
     return backend
 
 
-def access_tokens(account: Account) -> AccessTokens | None:
-    """The account's OAuth2 token source, or None for a password account."""
+def access_tokens(account: Account, sign_in: SignInHook | None = None) -> AccessTokens | None:
+    """The account's OAuth2 token source (``sign_in`` asks the user to sign in again when the
+    saved sign-in is gone), or None for a password account."""
     if not account.uses_oauth2:
         return None
     from smimetui.core.oauth.tokens import AccessTokens
 
-    return AccessTokens(account)
+    return AccessTokens(account, sign_in=sign_in)
 
 
-def open_sender(account: Account, *, prompt: PasswordPrompt | None = None) -> SmtpSender:
+def open_sender(
+    account: Account, *, prompt: PasswordPrompt | None = None, sign_in: SignInHook | None = None
+) -> SmtpSender:
     """The account's SMTP sender; ConfigError when the account has no SMTP server."""
     if not account.smtp_host:
         raise ConfigError(
@@ -139,6 +146,6 @@ def open_sender(account: Account, *, prompt: PasswordPrompt | None = None) -> Sm
         username=account.smtp_login,
         password=PasswordSource(account, prompt) if account.smtp_login else None,
         ca_file=account.ca_file or None,
-        oauth2=access_tokens(account),
+        oauth2=access_tokens(account, sign_in),
         oauth2_mechanism=account.oauth2_mechanism,
     )

@@ -38,7 +38,7 @@ class SignInRequired(AuthenticationError):
     def __init__(self, account: str, reason: str) -> None:
         super().__init__(
             f"Account {account!r} must sign in again: {reason}; run "
-            f"'smimetui account login {account}' (or press enter in the sign-in dialog)."
+            f"'smimetui account login {account}'."
         )
         self.account = account
 
@@ -179,12 +179,24 @@ def sign_in(
 
 
 # -- access tokens for a login ----------------------------------------------------------------
+# Called (from the login's thread) when the saved sign-in is missing or refused, with the
+# account and the reason; True once the user signed in again (the TUI's dialog), else False.
+SignInHook = Callable[[Account, str], bool]
+
+
 class AccessTokens:
     """Callable: a valid access token for ``account``; ``renew()`` after a server refused one."""
 
-    def __init__(self, account: Account, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        account: Account,
+        *,
+        clock: Callable[[], float] = time.time,
+        sign_in: SignInHook | None = None,
+    ) -> None:
         self.account = account
         self.clock = clock
+        self.sign_in = sign_in
         self._lock = threading.Lock()
         self.refreshes = 0  # diagnostics and tests
 
@@ -226,9 +238,8 @@ class AccessTokens:
         )
 
     def _refresh(self, stored: StoredTokens | None) -> str:
-        name = self.account.name
         if stored is None or not stored.refresh_token:
-            raise SignInRequired(name, "no sign-in is saved for it")
+            return self._signed_in_again("no sign-in is saved for it")
         provider = provider_for(self.account)
         session = session_for(self.account, provider)
         try:
@@ -246,9 +257,17 @@ class AccessTokens:
                 "consent_required",
             ):
                 forget_tokens(self.account)
-                raise SignInRequired(name, flows.explain(cause, provider)) from err  # type: ignore[arg-type]
+                return self._signed_in_again(flows.explain(cause, provider))  # type: ignore[arg-type]
             raise
         self.refreshes += 1
         fresh = StoredTokens.from_response(token, stored, self.clock())
         save_tokens(self.account, fresh)
         return fresh.access_token
+
+    def _signed_in_again(self, reason: str) -> str:
+        """Ask the hook (the TUI's sign-in dialog) for a new sign-in, else SignInRequired."""
+        if self.sign_in is not None and self.sign_in(self.account, reason):
+            stored = load_tokens(self.account)
+            if stored is not None and stored.access_token:
+                return stored.access_token
+        raise SignInRequired(self.account.name, reason)
