@@ -228,6 +228,12 @@ namespace inbox {{
         return f"""
 auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
+service anvil {{
+  # No auth penalty (2, 4, 8, 15 s per failure from one IP): the tests refuse tokens on purpose.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 passdb {{
   driver = oauth2
   mechanisms = xoauth2 oauthbearer
