@@ -12,6 +12,11 @@ The file looks like::
     imap = { host = "imap.example.org", port = 993, security = "tls", username = "alice" }
     smtp = { host = "smtp.example.org", port = 587, security = "starttls" }
 
+    [accounts.m365]                  # OAuth2: tokens in the keyring, see core/oauth
+    email = "alice@contoso.com"
+    auth = "oauth2"
+    oauth2 = { provider = "microsoft", client_id = "...", tenant = "contoso.onmicrosoft.com" }
+
 Changing one account rewrites only that account's table; every other table (and keys this
 version does not know) is kept as it was.
 """
@@ -120,8 +125,10 @@ class Account:
             raise ConfigError(f"{where}: an IMAP account needs a username (--username).")
         if self.auth not in AUTH_CHOICES:
             raise ConfigError(f"{where}: auth {self.auth!r} is not one of password, oauth2.")
-        if self.uses_oauth2 and not self.oauth2_token_command and not (
-            self.oauth2_provider and self.oauth2_client_id
+        if (
+            self.uses_oauth2
+            and not self.oauth2_token_command
+            and not (self.oauth2_provider and self.oauth2_client_id)
         ):
             raise ConfigError(
                 f"{where}: OAuth2 needs a provider and your app's client ID (--oauth2 PROVIDER "

@@ -90,9 +90,7 @@ def run_password_command(
             check=False,
         )
     except FileNotFoundError as err:
-        raise SecretStoreError(
-            f"The {what} {command!r} could not be run: {err.strerror}."
-        ) from err
+        raise SecretStoreError(f"The {what} {command!r} could not be run: {err.strerror}.") from err
     except subprocess.TimeoutExpired as err:
         raise SecretStoreError(
             f"The {what} {command!r} did not finish within {timeout:.0f} seconds."

@@ -153,8 +153,10 @@ def _prepare_maildir(path: Path) -> bool:
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
     oauth2 = oauth_commands.wanted(args)
-    account = oauth_commands.oauth2_account(args, account_from_args) if oauth2 else (
-        account_from_args(args)
+    account = (
+        oauth_commands.oauth2_account(args, account_from_args)
+        if oauth2
+        else (account_from_args(args))
     )
     password = _ask_password(account) if args.store_password else None
     created = _prepare_maildir(Path(account.maildir)) if account.is_local else False
@@ -242,6 +244,7 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
 def run_remove(args: argparse.Namespace, ctx: Context) -> int:
     removed = remove_account(ctx.home, args.name)
     secrets.delete_secret(removed.secret_key)
+    oauth_commands.forget(removed)
     ctx.out(f"Removed account {removed.name} ({removed.email}).")
     return 0
 

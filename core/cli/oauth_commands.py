@@ -144,6 +144,12 @@ def sign_in_state(account: Account) -> str:
     return "oauth2, signed in" if stored else "oauth2, sign-in needed (account login)"
 
 
+def forget(account: Account) -> None:
+    """``account remove``: drop the saved sign-in and client secret too."""
+    tokens.forget_tokens(account)
+    secrets.delete_secret(tokens.secret_entry(account))
+
+
 def run_login(args: argparse.Namespace, ctx: Context) -> int:
     sign_in(get_account(ctx.home, args.name), args)
     return 0

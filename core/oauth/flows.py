@@ -12,6 +12,8 @@ dialog) and stop early when ``cancel`` is set.  They return the token response (
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 import threading
 import time
 import webbrowser
@@ -115,10 +117,19 @@ def token_request(action: Callable[[], Any], provider: Provider) -> dict[str, An
 
 
 def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    """The sentence with a capital, unless it starts with a provider's URL."""
+    return text if text.startswith("http") else text[:1].upper() + text[1:]
 
 
 # -- authorization code + PKCE ----------------------------------------------------------------
+def graphical_browser_likely() -> bool:
+    """Whether ``webbrowser`` would open a window: without a display it falls back to a text
+    browser (lynx, w3m) in this very terminal, which would take over the mail reader."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 class _Redirect(BaseHTTPRequestHandler):
     """Receives the one redirect back from the provider and thanks the user."""
 
@@ -173,7 +184,7 @@ def sign_in_browser(
             provider.authorization_endpoint, code_verifier=verifier, **extra
         )
         opened = False
-        if open_browser:
+        if open_browser and graphical_browser_likely():
             with contextlib.suppress(Exception):  # no browser is a normal case over SSH
                 opened = bool(webbrowser.open(url))
         show(SignInPrompt(url, browser_opened=opened))

@@ -35,6 +35,7 @@ class Grant:
 class AuthServer:
     user: str = "alice"
     client_id: str = "test-client"
+    client_secret: str = ""  # when set, the token endpoint wants it (client_secret_post)
     access_ttl: float = 3600.0
     consent_required: bool = False  # the authorization endpoint answers error=consent_required
     device_approvals_after: int = 1  # polls answered authorization_pending before approval
@@ -108,6 +109,8 @@ class AuthServer:
         kind = form.get("grant_type", "")
         if form.get("client_id") != self.client_id:
             return 401, {"error": "invalid_client"}
+        if self.client_secret and form.get("client_secret") != self.client_secret:
+            return 401, {"error": "invalid_client", "error_description": "client secret missing"}
         if kind == "authorization_code":
             found = self.codes.pop(form.get("code", ""), None)
             if found is None:

@@ -100,3 +100,22 @@ def test_secret_in_config_is_refused(capsys: pytest.CaptureFixture[str], home: H
     )
     _, err = run(capsys, "account", "list", code=2)
     assert "secrets are never read from the config" in err
+
+
+def test_client_secret_from_the_keyring_and_remove_forgets_it(
+    capsys: pytest.CaptureFixture[str], home: Home, auth: AuthServer,
+    memory_keyring: MemoryKeyring,
+) -> None:  # fmt: skip
+    auth.client_secret = "desktop-app-secret"
+    argv = ("account", "add", "g", "--email", "alice@example.org", "--oauth2", auth.url,
+            "--client-id", auth.client_id, "--imap-host", "127.0.0.1", "--device-code")  # fmt: skip
+    _, err = run(capsys, *argv, code=2)
+    shown, error = err.splitlines()  # the code to enter, then the one-line error
+    assert "enter the code" in shown
+    assert "does not accept the client ID (client secret missing)" in error
+    assert "smimetui account login g" in error
+    memory_keyring.set_password("smimetui", "oauth2-secret:g", "desktop-app-secret")
+    run(capsys, "account", "login", "g", "--device-code")
+    assert ("smimetui", "oauth2:g") in memory_keyring.items
+    run(capsys, "account", "remove", "g")
+    assert not memory_keyring.items  # the sign-in and the secret went with the account
