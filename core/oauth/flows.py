@@ -93,6 +93,8 @@ def explain(err: Exception, provider: Provider) -> str:
         )
     if code == "access_denied":
         return f"the sign-in at {where} was declined"
+    if code == "mismatching_state":
+        return "the answer to the sign-in does not belong to this request (its state differs)"
     if code == "expired_token":
         return "the device code expired before the sign-in finished"
     if code == "invalid_grant":
@@ -136,6 +138,9 @@ class _Redirect(BaseHTTPRequestHandler):
     server: _LoopbackServer
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if "state=" not in urlsplit(self.path).query:  # a favicon, a stray visitor: not it
+            self.send_error(404)
+            return
         self.server.received = self.path
         body = b"<html><body><p>Signed in. You can close this window.</p></body></html>"
         if "error=" in self.path:
@@ -180,7 +185,7 @@ def sign_in_browser(
     if login_hint:
         extra["login_hint"] = login_hint
     try:
-        url, _state = session.create_authorization_url(
+        url, state = session.create_authorization_url(
             provider.authorization_endpoint, code_verifier=verifier, **extra
         )
         opened = False
@@ -206,7 +211,10 @@ def sign_in_browser(
         raise SignInError(f"{_capital(explain(error, provider))}.")
     return token_request(
         lambda: session.fetch_token(
-            provider.token_endpoint, authorization_response=response, code_verifier=verifier
+            provider.token_endpoint,
+            authorization_response=response,
+            code_verifier=verifier,
+            state=state,  # authlib checks the redirect's state against it (CSRF)
         ),
         provider,
     )

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import shlex
 import sys
+import threading
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import requests
 
 from smimetui.core.backends.factory import open_backend, open_sender
 from smimetui.core.home import Home
 from smimetui.core.oauth import tokens
-from smimetui.core.oauth.flows import SignInError
+from smimetui.core.oauth.flows import SignInError, SignInPrompt
 from smimetui.core.oauth.tokens import AccessTokens, SignInRequired, load_tokens
 from tests.backends.dovecot import Dovecot
 from tests.backends_local.test_factory import MemoryKeyring
@@ -58,6 +60,19 @@ class TestSignIn:
         assert "enter the code WDJB-MJHT" in browser.prompts[0].sentence()
         assert module_auth.count(tokens.flows.DEVICE_GRANT) - polls == 2  # pending, then done
         assert "INBOX" in folders(home, account)
+
+    def test_redirect_with_another_state_is_refused(
+        self, auth: AuthServer, memory_keyring: MemoryKeyring
+    ) -> None:
+        def forged(prompt: SignInPrompt) -> None:
+            # A page that sends the browser to the loopback listener with its own code/state.
+            location = requests.get(prompt.url, allow_redirects=False, timeout=10).headers
+            target = location["Location"].replace("state=", "state=forged")
+            threading.Thread(target=requests.get, args=(target,), daemon=True).start()
+
+        with pytest.raises(SignInError, match="does not belong to this request"):
+            tokens.sign_in(oauth_account(auth), forged, open_browser=False)
+        assert load_tokens(oauth_account(auth)) is None
 
     def test_consent_required_is_a_sentence(
         self, auth: AuthServer, memory_keyring: MemoryKeyring
