@@ -51,7 +51,8 @@ class SignInScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sign-in-dialog"):
             yield Static(Content(f"Sign in to account {self.account.name}"), classes="dialog-title")
-            yield Static(Content(clean_line(self.reason, 300) + "."), classes="dialog-question")
+            reason = clean_line(self.reason, 300)
+            yield Static(Content(reason[:1].upper() + reason[1:] + "."), classes="dialog-question")
             yield Static(
                 Content("Enter: sign in in a browser.  d: device code (over SSH).  Esc: cancel."),
                 id="sign-in-prompt",
