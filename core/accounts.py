@@ -12,6 +12,11 @@ The file looks like::
     imap = { host = "imap.example.org", port = 993, security = "tls", username = "alice" }
     smtp = { host = "smtp.example.org", port = 587, security = "starttls" }
 
+    [accounts.m365]                  # OAuth2: tokens in the keyring, see core/oauth
+    email = "alice@contoso.com"
+    auth = "oauth2"
+    oauth2 = { provider = "microsoft", client_id = "...", tenant = "contoso.onmicrosoft.com" }
+
 Changing one account rewrites only that account's table; every other table (and keys this
 version does not know) is kept as it was.
 """
@@ -36,9 +41,12 @@ DEFAULT_PORTS: dict[tuple[str, str], int] = {
     ("smtp", "starttls"): 587,
     ("smtp", "none"): 25,
 }
+AUTH_CHOICES: tuple[str, ...] = ("password", "oauth2")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 # Keys that would mean a secret in the file: refused on load, never written.
-_SECRET_KEYS = frozenset({"password", "pass", "secret", "passphrase"})
+_SECRET_KEYS = frozenset(
+    {"password", "pass", "secret", "passphrase", "client_secret", "refresh_token", "access_token"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +77,15 @@ class Account:
     # host names (comma-separated; ".example.org" for a domain) that stamp its Received lines.
     authserv_id: str = ""
     receiving_hosts: str = ""
-    # How to sign in: "password" (command, keyring or prompt) or "oauth2" with a provider preset.
+    # "password" (the default) or "oauth2": sign in at the provider, log in with SASL XOAUTH2 or
+    # OAUTHBEARER.  The refresh token and any client secret live in the keyring.
     auth: str = "password"
-    oauth2_provider: str = ""
+    oauth2_provider: str = ""  # microsoft, google, or an OpenID issuer URL
+    oauth2_client_id: str = ""  # the user's (or organisation's) app registration
+    oauth2_tenant: str = ""  # Microsoft: common, organizations, a domain or a tenant ID
+    oauth2_scopes: str = ""  # space-separated; empty: the provider's mail scopes
+    oauth2_mechanism: str = ""  # xoauth2 or oauthbearer; empty: what the server offers
+    oauth2_token_command: str = ""  # prints an access token (oama, mutt_oauth2.py)
 
     @property
     def is_local(self) -> bool:
@@ -86,6 +100,10 @@ class Account:
     def secret_key(self) -> str:
         """The keyring entry that holds this account's password."""
         return f"account:{self.name}"
+
+    @property
+    def uses_oauth2(self) -> bool:
+        return self.auth == "oauth2"
 
     def validate(self) -> Account:
         """Raise ConfigError naming the first setting that cannot work; return self."""
@@ -105,8 +123,19 @@ class Account:
             raise ConfigError(f"{where}: set an IMAP host (--imap-host) or a Maildir (--maildir).")
         if self.imap_host and not self.username:
             raise ConfigError(f"{where}: an IMAP account needs a username (--username).")
-        if self.auth not in ("password", "oauth2"):
-            raise ConfigError(f"{where}: auth {self.auth!r} is not password or oauth2.")
+        if self.auth not in AUTH_CHOICES:
+            raise ConfigError(f"{where}: auth {self.auth!r} is not one of password, oauth2.")
+        if (
+            self.uses_oauth2
+            and not self.oauth2_token_command
+            and not (self.oauth2_provider and self.oauth2_client_id)
+        ):
+            raise ConfigError(
+                f"{where}: OAuth2 needs a provider and your app's client ID (--oauth2 PROVIDER "
+                "--client-id ID), or a token command (--oauth2-token-command)."
+            )
+        if self.oauth2_mechanism.upper() not in ("", "XOAUTH2", "OAUTHBEARER"):
+            raise ConfigError(f"{where}: oauth2 mechanism must be xoauth2 or oauthbearer.")
         for kind, sec, port in (
             ("IMAP", self.imap_security, self.imap_port),
             ("SMTP", self.smtp_security, self.smtp_port),
@@ -131,6 +160,12 @@ _LAYOUT: dict[str, tuple[str, str]] = {
     "smtp_port": ("smtp", "port"),
     "smtp_security": ("smtp", "security"),
     "smtp_username": ("smtp", "username"),
+    "oauth2_provider": ("oauth2", "provider"),
+    "oauth2_client_id": ("oauth2", "client_id"),
+    "oauth2_tenant": ("oauth2", "tenant"),
+    "oauth2_scopes": ("oauth2", "scopes"),
+    "oauth2_mechanism": ("oauth2", "mechanism"),
+    "oauth2_token_command": ("oauth2", "token_command"),
 }
 # Values that are the default and so stay out of the file (older versions never wrote them).
 _UNWRITTEN_DEFAULTS: dict[str, object] = {"default": False, "auth": "password"}
@@ -186,13 +221,14 @@ def account_to_table(account: Account) -> dict[str, Any]:
 
 
 def _refuse_secrets(name: str, table: dict[str, Any]) -> None:
-    for scope, tbl in (("", table), ("imap", table.get("imap")), ("smtp", table.get("smtp"))):
+    for scope in ("", "imap", "smtp", "oauth2"):
+        tbl = table.get(scope) if scope else table
         if isinstance(tbl, dict) and _SECRET_KEYS & {str(k).lower() for k in tbl}:
             place = f"[accounts.{name}{'.' + scope if scope else ''}]"
             raise ConfigError(
-                f"{place} contains a password; secrets are never read from the config file. "
-                "Remove it and use password_command or the keyring "
-                f"(smimetui account password {name})."
+                f"{place} contains a password or token; secrets are never read from the config "
+                "file. Remove it and use password_command or the keyring "
+                f"(smimetui account password {name}; for OAuth2: smimetui account login {name})."
             )
 
 

@@ -76,8 +76,11 @@ def delete_secret(key: str) -> None:
         return  # nothing stored is the outcome the caller wanted
 
 
-def run_password_command(command: str, *, timeout: float = 30.0) -> str:
-    """Run a password command such as ``pass show mail`` and return its first output line."""
+def run_password_command(
+    command: str, *, timeout: float = 30.0, what: str = "password command"
+) -> str:
+    """Run a password command such as ``pass show mail`` and return its first output line
+    (``what`` names it in errors: an OAuth2 token command is run the same way)."""
     try:
         result = subprocess.run(
             shlex.split(command),
@@ -87,17 +90,15 @@ def run_password_command(command: str, *, timeout: float = 30.0) -> str:
             check=False,
         )
     except FileNotFoundError as err:
-        raise SecretStoreError(
-            f"The password command {command!r} could not be run: {err.strerror}."
-        ) from err
+        raise SecretStoreError(f"The {what} {command!r} could not be run: {err.strerror}.") from err
     except subprocess.TimeoutExpired as err:
         raise SecretStoreError(
-            f"The password command {command!r} did not finish within {timeout:.0f} seconds."
+            f"The {what} {command!r} did not finish within {timeout:.0f} seconds."
         ) from err
     if result.returncode != 0:
         reason = " ".join(result.stderr.split())[:200] or f"exit status {result.returncode}"
-        raise SecretStoreError(f"The password command {command!r} failed: {reason}.")
+        raise SecretStoreError(f"The {what} {command!r} failed: {reason}.")
     lines = result.stdout.splitlines()
     if not lines or not lines[0]:
-        raise SecretStoreError(f"The password command {command!r} printed no password.")
+        raise SecretStoreError(f"The {what} {command!r} printed nothing.")
     return lines[0]

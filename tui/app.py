@@ -6,11 +6,12 @@ Handlers live on the screens that own the widgets; blocking work lives in ``serv
 from __future__ import annotations
 
 import concurrent.futures
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
+from textual.screen import ModalScreen
 from textual.worker import get_current_worker
 
 from smimetui import themes
@@ -66,6 +67,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
         if session is not None:
             session.ask_passphrase = self.ask_passphrase
             session.ask_password = self.ask_password
+            session.ask_sign_in = self.ask_sign_in
 
     def _initial_theme(self) -> str:
         name = themes.resolve_name(self.settings.theme)
@@ -134,6 +136,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
         old = self.session
         session.ask_passphrase = self.ask_passphrase
         session.ask_password = self.ask_password
+        session.ask_sign_in = self.ask_sign_in
         session.ui_ready.set()  # the app runs: its questions can be asked at once
         self.session = session
         if isinstance(self.screen, MailboxScreen):
@@ -171,8 +174,14 @@ class SmimeTuiApp(App[int], WorkerErrors):
         title = f"Password for account {account}"
         return self._ask(PassphraseScreen(prompt, 1, title=title, secret="password"))
 
-    def _ask(self, screen: PassphraseScreen) -> str | None:
-        answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+    def ask_sign_in(self, account: Any, reason: str) -> bool:
+        """An OAuth2 account's saved sign-in is gone: the sign-in dialog runs the flow."""
+        from smimetui.tui.screens.sign_in import SignInScreen
+
+        return bool(self._ask(SignInScreen(account, reason)))
+
+    def _ask(self, screen: ModalScreen[Any]) -> Any:
+        answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def show() -> None:
             self.push_screen(screen, answer.set_result)

@@ -66,7 +66,17 @@ def open_session(home: Home, account: object, *, demo: bool) -> MailSession:
             raise SmimeTuiError("No password was given; the account stays offline.", title="Login")
         return answer
 
-    backend = open_backend(account, home, prompt=ask_password)  # type: ignore[arg-type]
+    def ask_sign_in(which: object, reason: str) -> bool:
+        session = session_box[0]
+        session.ui_ready.wait()
+        return bool(session.ask_sign_in(which, reason)) if session.ask_sign_in else False
+
+    backend = open_backend(
+        account,  # type: ignore[arg-type]
+        home,
+        prompt=ask_password,
+        sign_in=ask_sign_in,
+    )
     identity = Identity(getattr(account, "email", ""), getattr(account, "display_name", ""))
     session = MailSession(home, backend, identity, account=account, demo=demo)
     session_box.append(session)

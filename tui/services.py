@@ -103,6 +103,8 @@ class MailSession:
         self.reports = ReportCache()
         self.ask_passphrase: PassphraseAsk | None = None
         self.ask_password: Callable[[str, str], str | None] | None = None  # (account, prompt)
+        # An OAuth2 account's sign-in is gone: (account, reason) -> signed in again (a dialog)
+        self.ask_sign_in: Callable[[Any, str], bool] | None = None
         self._lock_passphrases = threading.Lock()
         self._lock = threading.Lock()  # one backend call at a time (imapclient is not thread-safe)
         self._keys: list[Any] | None = None

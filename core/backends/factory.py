@@ -3,13 +3,15 @@
 The password comes from, in this order: the account's ``password_command`` (``pass show mail``),
 the system keyring (entry ``account:NAME``), or a prompt callback given by the caller (the TUI's
 dialog, the CLI's getpass on a terminal).  It is looked up only when a login needs it, once per
-source, and never written anywhere.
+source, and never written anywhere.  An OAuth2 account (``auth = "oauth2"``) logs in with an
+access token from ``oauth.tokens.AccessTokens`` instead.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from smimetui.core import secrets
 from smimetui.core.accounts import Account
@@ -17,6 +19,9 @@ from smimetui.core.backends.base import MailBackend
 from smimetui.core.backends.smtp import SmtpSender
 from smimetui.core.errors import ConfigError, SecretStoreError
 from smimetui.core.home import Home
+
+if TYPE_CHECKING:
+    from smimetui.core.oauth.tokens import AccessTokens, SignInHook
 
 # Called with a sentence such as "Password for alice@imap.example.org (account work)".
 PasswordPrompt = Callable[[str], str]
@@ -75,7 +80,11 @@ class PasswordSource:
 
 
 def open_backend(
-    account: Account, home: Home, *, prompt: PasswordPrompt | None = None
+    account: Account,
+    home: Home,
+    *,
+    prompt: PasswordPrompt | None = None,
+    sign_in: SignInHook | None = None,
 ) -> MailBackend:
     """The account's mail store: its Maildir, or its IMAP server with the header cache."""
     if account.is_local:
@@ -104,11 +113,25 @@ def open_backend(
         own_cache=True,  # closed with the backend: the file is checkpointed, not leaked
         ca_file=account.ca_file or None,
         message_cache_dir=home.ensure(home.message_cache_dir),
+        oauth2=access_tokens(account, sign_in),
+        oauth2_mechanism=account.oauth2_mechanism,
     )
     return backend
 
 
-def open_sender(account: Account, *, prompt: PasswordPrompt | None = None) -> SmtpSender:
+def access_tokens(account: Account, sign_in: SignInHook | None = None) -> AccessTokens | None:
+    """The account's OAuth2 token source (``sign_in`` asks the user to sign in again when the
+    saved sign-in is gone), or None for a password account."""
+    if not account.uses_oauth2:
+        return None
+    from smimetui.core.oauth.tokens import AccessTokens
+
+    return AccessTokens(account, sign_in=sign_in)
+
+
+def open_sender(
+    account: Account, *, prompt: PasswordPrompt | None = None, sign_in: SignInHook | None = None
+) -> SmtpSender:
     """The account's SMTP sender; ConfigError when the account has no SMTP server."""
     if not account.smtp_host:
         raise ConfigError(
@@ -123,4 +146,6 @@ def open_sender(account: Account, *, prompt: PasswordPrompt | None = None) -> Sm
         username=account.smtp_login,
         password=PasswordSource(account, prompt) if account.smtp_login else None,
         ca_file=account.ca_file or None,
+        oauth2=access_tokens(account, sign_in),
+        oauth2_mechanism=account.oauth2_mechanism,
     )

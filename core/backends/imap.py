@@ -29,6 +29,7 @@ import imapclient
 from imapclient import imap_utf7
 from imapclient.exceptions import LoginError
 
+from smimetui.core.backends import imap_oauth
 from smimetui.core.backends.base import DELETED, Folder, FolderIndex, FolderRole, Progress
 from smimetui.core.backends.cache import HeaderCache
 from smimetui.core.backends.cached_index import CachedIndex
@@ -55,6 +56,7 @@ from smimetui.core.errors import (
     ServerResponseError,
     TlsError,
 )
+from smimetui.core.oauth.sasl import TokenSource
 from smimetui.core.sanitize import clean_line
 
 T = TypeVar("T")
@@ -111,8 +113,11 @@ class ImapBackend:
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         own_cache: bool = False,
         command_timeout: float = COMMAND_TIMEOUT,
+        oauth2: TokenSource | None = None,
+        oauth2_mechanism: str = "",
     ) -> None:
         self.account = account
+        self._oauth2, self.oauth2_mechanism = oauth2, oauth2_mechanism  # OAuth2 instead of LOGIN
         self.host = host
         self.port = port
         self.security = security
@@ -198,6 +203,9 @@ class ImapBackend:
                 f"{self.where} refused STARTTLS ({clean_line(str(exc), 200)}); use security "
                 "'tls' on the IMAPS port."
             ) from exc
+        if self._oauth2 is not None:
+            self._oauth2_login(client, self._oauth2, dog)
+            return client
         password = self._password()
         try:
             with dog:
@@ -220,6 +228,31 @@ class ImapBackend:
                 f"{self.where} closed the connection during login; try again later."
             ) from exc
         return client
+
+    def _oauth2_login(
+        self, client: imapclient.IMAPClient, tokens: TokenSource, dog: Watchdog
+    ) -> None:
+        """SASL with an access token (see imap_oauth); the connection is closed on failure."""
+        try:
+            imap_oauth.login(
+                client,
+                user=self.username,
+                host=self.host,
+                port=self.port,
+                tokens=tokens,
+                dog=dog,
+                mechanism=self.oauth2_mechanism,
+            )
+        except _LOST as exc:
+            self._quietly_close(client)
+            if dog.fired:
+                raise self._endless("logging in", dog) from exc
+            raise ConnectionLostError(
+                f"{self.where} closed the connection during login; try again later."
+            ) from exc
+        except BaseException:
+            self._quietly_close(client)
+            raise
 
     def _endless(self, what: str, dog: Watchdog) -> ServerResponseError:
         return ServerResponseError(

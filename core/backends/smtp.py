@@ -16,7 +16,9 @@ import ssl
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from smimetui.core.errors import SendError
+from smimetui.core.errors import SendError, SmimeTuiError
+from smimetui.core.oauth import sasl
+from smimetui.core.oauth.sasl import TokenSource
 from smimetui.core.sanitize import clean_line
 
 Security = Literal["tls", "starttls", "none"]
@@ -58,12 +60,15 @@ class SmtpSender:
         password: Callable[[], str] | None = None,
         ca_file: str | None = None,
         timeout: float = 30.0,
+        oauth2: TokenSource | None = None,
+        oauth2_mechanism: str = "",
     ) -> None:
         if security not in ("tls", "starttls", "none"):
             raise SendError(f"SMTP security {security!r} is not one of tls, starttls, none.")
         self.host, self.port, self.security = host, port, security
         self.username, self.password = username, password
         self.ca_file, self.timeout = ca_file, timeout
+        self.oauth2, self.oauth2_mechanism = oauth2, oauth2_mechanism  # OAuth2 instead of PLAIN
 
     @property
     def where(self) -> str:
@@ -77,7 +82,7 @@ class SmtpSender:
             with self._connect() as server:
                 self._login(server)
                 self._transaction(server, crlf(raw), mail_from, list(rcpt_to))
-        except SendError:
+        except SmimeTuiError:  # SendError, or an OAuth2 sign-in the user must repeat
             raise
         except Exception as err:  # smtplib, ssl and socket errors become one sentence each
             raise self._explain(err) from err
@@ -117,9 +122,44 @@ class SmtpSender:
                 "check the security setting or remove the username.",
                 title="SMTP login refused",
             )
+        if self.oauth2 is not None:
+            self._oauth2_auth(server, self.oauth2)
+            return
         if self.password is None:
             raise SendError(f"No password is available for the SMTP login at {self.where}.")
         self._auth(server, self.password())
+
+    def _oauth2_auth(self, server: smtplib.SMTP, tokens: TokenSource) -> None:
+        """AUTH OAUTHBEARER or XOAUTH2 with an access token, renewed once if refused."""
+        offered = server.esmtp_features.get("auth", "").upper().split()
+        mechanism = sasl.choose_mechanism(offered, self.oauth2_mechanism)
+        if mechanism is None:
+            raise SendError(
+                f"The SMTP server {self.where} does not offer OAuth2 login (XOAUTH2 or "
+                f"OAUTHBEARER); it offers {' '.join(offered) or 'none'}.",
+                title="SMTP login refused",
+            )
+        refused = self._sasl(server, mechanism, tokens())
+        if refused is not None and not refused.wrong_scope:
+            refused = self._sasl(server, mechanism, tokens.renew())
+        if refused is not None:
+            raise tokens.rejected(f"The SMTP server {self.where} refused the login", refused)
+
+    def _sasl(self, server: smtplib.SMTP, mechanism: str, token: str) -> sasl.ServerError | None:
+        message = sasl.initial_response(mechanism, self.username, token, self.host, self.port)
+        challenges: list[bytes] = []
+
+        def answer(challenge: bytes | None = None) -> str:
+            if challenge is None:
+                return message.decode("ascii")
+            challenges.append(challenge)  # the error JSON; an empty line lets it say 535
+            return ""
+
+        try:
+            server.auth(mechanism, answer)
+        except smtplib.SMTPAuthenticationError:
+            return sasl.read_error(challenges[0] if challenges else None)
+        return None
 
     def _auth(self, server: smtplib.SMTP, password: str) -> None:
         # smtplib's login() encodes credentials as ASCII; RFC 4616/4954 allow UTF-8, so a

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from smimetui.core.accounts import (
     load_accounts,
     remove_account,
 )
-from smimetui.core.cli import account_setup
+from smimetui.core.cli import account_setup, oauth_commands
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import ConfigError, InputError, SecretStoreError
 
@@ -73,6 +72,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="ask for the password now and keep it in the system keyring",
     )
     account_setup.add_arguments(add)
+    oauth_commands.add_options(add)
     add.set_defaults(handler=run_add)
 
     lst = cmds.add_parser("list", help="list the accounts")
@@ -86,6 +86,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pw = cmds.add_parser("password", help="store an account's password in the system keyring")
     pw.add_argument("name")
     pw.set_defaults(handler=run_password)
+    oauth_commands.register(cmds)
 
 
 def _port(kind: str, security: str, given: int | None) -> int:
@@ -154,23 +155,34 @@ def _prepare_maildir(path: Path) -> bool:
 
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
-    found = None
-    if not args.imap_host and not args.maildir:  # automatic setup (account_setup.py)
+    oauth2 = oauth_commands.wanted(args)
+    if not oauth2 and not args.imap_host and not args.maildir:  # automatic setup
         found = account_setup.discover_settings(
             args, ctx, _existing_file("--ca-file", args.ca_file)
         )
         if found is None:
             ctx.out("Nothing was saved.")
             return 1
-    account = account_from_args(args)
-    if found is not None and found.auth == "oauth2":
-        account = replace(account, auth="oauth2", oauth2_provider=found.provider).validate()
+        if found.auth == "oauth2":  # a Microsoft 365 or Google domain: sign in at the provider
+            if not args.client_id:
+                raise ConfigError(
+                    f"{args.email} is hosted by {found.provider}, which wants an OAuth2 sign-in: "
+                    f"add --oauth2 {found.provider} --client-id ID (your app registration)."
+                )
+            args.oauth2, oauth2 = found.provider, True
+    account = (
+        oauth_commands.oauth2_account(args, account_from_args)
+        if oauth2
+        else account_from_args(args)
+    )
     password = _ask_password(account) if args.store_password else None
     created = _prepare_maildir(Path(account.maildir)) if account.is_local else False
     add_account(ctx.home, account)
     if password is not None:
         secrets.set_secret(account.secret_key, password)
     ctx.out(f"Added account {account.name} ({account.email}).")
+    if oauth2:
+        oauth_commands.after_add(account, args, ctx)
     if created:
         ctx.out(f"Created an empty Maildir at {account.maildir}.")
     if account.imap_security == "none" and not account.is_local:
@@ -181,6 +193,8 @@ def run_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def password_source(account: Account) -> str:
+    if account.uses_oauth2:
+        return oauth_commands.sign_in_state(account)
     if account.password_command:
         return "command"
     try:
@@ -247,6 +261,7 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
 def run_remove(args: argparse.Namespace, ctx: Context) -> int:
     removed = remove_account(ctx.home, args.name)
     secrets.delete_secret(removed.secret_key)
+    oauth_commands.forget(removed)
     ctx.out(f"Removed account {removed.name} ({removed.email}).")
     return 0
 

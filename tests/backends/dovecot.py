@@ -84,6 +84,10 @@ class Dovecot:
     users: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
     extra_conf: str = ""
+    # An OAuth2 introspection URL (RFC 7662): logins by XOAUTH2 and OAUTHBEARER are then checked
+    # there (passdb oauth2, introspection_mode = post), tokens limited to ``oauth2_scope``.
+    oauth2_url: str = ""
+    oauth2_scope: str = "mail"
 
     kind = "dovecot"
     prefix = ""  # personal folders at the top level
@@ -96,7 +100,7 @@ class Dovecot:
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
-    def create(cls, extra_conf: str = "") -> Dovecot:
+    def create(cls, extra_conf: str = "", *, oauth2_url: str = "") -> Dovecot:
         root = Path(tempfile.mkdtemp(prefix="smimetui-dovecot-"))
         root.chmod(0o755)  # the mail user must traverse it
         accounts = Accounts.detect()
@@ -107,6 +111,7 @@ class Dovecot:
             ca_pem=root / "ca.pem",
             accounts=accounts,
             extra_conf=extra_conf,
+            oauth2_url=oauth2_url,
         )
         server._write_tls()
         (root / "mail").mkdir(mode=0o755)
@@ -209,7 +214,32 @@ namespace inbox {{
 }}
 {self.extra_conf}
 """
-        (self.root / "dovecot.conf").write_text(conf)
+        (self.root / "dovecot.conf").write_text(conf + self._oauth2_conf())
+
+    def _oauth2_conf(self) -> str:
+        if not self.oauth2_url:
+            return ""
+        ext = self.root / "dovecot-oauth2.conf.ext"
+        ext.write_text(
+            f"introspection_mode = post\nintrospection_url = {self.oauth2_url}\n"
+            "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+            f"scope = {self.oauth2_scope}\n"
+        )
+        return f"""
+auth_mechanisms = plain login xoauth2 oauthbearer
+auth_failure_delay = 0
+service anvil {{
+  # No auth penalty (2, 4, 8, 15 s per failure from one IP): the tests refuse tokens on purpose.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {ext}
+}}
+"""
 
     # -- users and mail ---------------------------------------------------------------------------
     def add_user(self, user: str, password: str) -> None:

@@ -1,0 +1,65 @@
+"""Shared steps of the OAuth2 tests: an account on the test servers, a browser stand-in."""
+
+from __future__ import annotations
+
+import threading
+
+import requests
+
+from smimetui.core.accounts import Account
+from smimetui.core.oauth.flows import SignInPrompt
+from tests.backends.dovecot import Dovecot
+from tests.oauth.authserver import AuthServer
+
+
+def oauth_account(
+    auth: AuthServer,
+    dovecot: Dovecot | None = None,
+    *,
+    name: str = "work",
+    scopes: str = "mail offline_access",
+    smtp_port: int = 0,
+    ca_file: str = "",
+    **extra: str,
+) -> Account:
+    return Account(
+        name=name,
+        email="alice@example.org",
+        imap_host="127.0.0.1" if dovecot else "",
+        imap_port=dovecot.imaps_port if dovecot else 993,
+        imap_security="tls",
+        maildir="" if dovecot else "/nonexistent",
+        username=auth.user,
+        ca_file=str(dovecot.ca_pem) if dovecot else ca_file,
+        smtp_host="127.0.0.1" if smtp_port else "",
+        smtp_port=smtp_port or 587,
+        smtp_security="starttls",
+        auth="oauth2",
+        oauth2_provider=auth.url,
+        oauth2_client_id=auth.client_id,
+        oauth2_scopes=scopes,
+        **extra,
+    ).validate()
+
+
+class Browser:
+    """Stands in for the user's browser: follows the authorization URL, and with it the
+    redirect to smimetui's loopback listener, in a thread (the listener answers only once the
+    flow waits for it)."""
+
+    def __init__(self) -> None:
+        self.prompts: list[SignInPrompt] = []
+        self.threads: list[threading.Thread] = []
+        self.landed: list[int] = []
+
+    def __call__(self, prompt: SignInPrompt) -> None:
+        self.prompts.append(prompt)
+        if prompt.user_code:
+            return  # device code: the test server approves after a poll
+
+        def visit() -> None:
+            self.landed.append(requests.get(prompt.url, timeout=10).status_code)
+
+        thread = threading.Thread(target=visit, daemon=True)
+        thread.start()
+        self.threads.append(thread)
