@@ -135,7 +135,9 @@ def _certs(module: TokenModule, token: pkcs11.Token, opened: pkcs11.Session) -> 
             ckaid = bytes(obj[Attribute.ID])
         except (ValueError, CertificateError, p11e.PKCS11Error):
             continue  # an object we cannot read is no ID
-        key = KEY_ON_TOKEN if ckaid in keys else KEY_BEHIND_PIN if behind and ckaid else NO_KEY
+        # A CA certificate on the card (its issuer, for the chain) is never one of your IDs.
+        maybe = behind and ckaid and not _is_ca(cert)
+        key = KEY_ON_TOKEN if ckaid in keys else KEY_BEHIND_PIN if maybe else NO_KEY
         can_sign, can_encrypt = _usages(cert)
         found.append(
             TokenCert(
@@ -156,6 +158,7 @@ def _certs(module: TokenModule, token: pkcs11.Token, opened: pkcs11.Session) -> 
 
 def scan(module: TokenModule) -> list[TokenView]:
     """The tokens of ``module`` now, with their certificates (no PIN asked)."""
+    session.refresh_if_idle(module)
     views: list[TokenView] = []
     for slot, token in session.tokens(module):
         serial = session.serial_of(token)

@@ -98,6 +98,14 @@ def _refresh(module: TokenModule) -> None:
         raise errors.failed(module.name, "start again", err) from err
 
 
+def refresh_if_idle(module: TokenModule) -> None:
+    """Start the module again when nothing is logged in to it, so that a listing shows cards
+    inserted since (modules that watch their readers do that anyway; it costs little)."""
+    with _LOCK:
+        if module.module in _LIBS and not any(k[0] == module.module for k in _SESSIONS):
+            _refresh(module)
+
+
 def tokens(module: TokenModule) -> Iterator[tuple[pkcs11.Slot, pkcs11.Token]]:
     """Every slot with a token in it, listed now."""
     lib = load(module)
@@ -107,9 +115,11 @@ def tokens(module: TokenModule) -> Iterator[tuple[pkcs11.Slot, pkcs11.Token]]:
         raise errors.failed(module.name, "list its slots", err) from err
     for slot in slots:
         try:
-            yield slot, slot.get_token()
-        except REMOVED:
-            continue  # pulled out while listing
+            token = slot.get_token()
+        except p11e.PKCS11Error:
+            continue  # pulled out while listing (SoftHSM2: a deleted token is a GeneralError)
+        if TokenFlag(token.flags) & TokenFlag.TOKEN_INITIALIZED:  # a blank card holds no ID
+            yield slot, token
 
 
 def find(module: TokenModule, serial: str) -> pkcs11.Token:
@@ -226,6 +236,8 @@ def with_key(ref: KeyRef, what: str, operation: Callable[[Any], T]) -> T:
                         {Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.ID: ref.ckaid}
                     )
                 )
+                if not found and not _still_there(ref):
+                    raise errors.removed(name)
                 if not found:
                     raise errors.TokenError(
                         f"Token {name} holds the certificate but no private key for it "
