@@ -175,15 +175,19 @@ class TestRegistration:
         assert code == 2 and "is missing" in err and len(err.strip().splitlines()) == 1
 
 
+def _listed(out: str, ref: str) -> dict[str, object]:
+    certs = json.loads(out)[0]["tokens"][0]["certificates"]
+    return next(c for c in certs if c["id"] == ref)
+
+
 class TestListing:
     def test_private_keys_behind_the_pin_then_seen(self, rsa_card: Card, capsys) -> None:  # type: ignore[no-untyped-def]
         code, out, _ = _cli(capsys, "token", "list", "--json")
-        cert = json.loads(out)[0]["tokens"][0]["certificates"][0]
-        assert cert["id"] == rsa_card.ref
+        cert = _listed(out, rsa_card.ref)
         assert cert["private_key"] == ids.KEY_BEHIND_PIN
         assert cert["signing"] and cert["encryption"]
         code, out, _ = _cli(capsys, "token", "list", "--json", "--pin-file", str(rsa_card.pin_file))
-        cert = json.loads(out)[0]["tokens"][0]["certificates"][0]
+        cert = _listed(out, rsa_card.ref)
         assert cert["private_key"] == ids.KEY_ON_TOKEN
 
     def test_separate_signing_and_encryption_keys(
