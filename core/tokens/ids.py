@@ -158,6 +158,11 @@ def _certs(module: TokenModule, token: pkcs11.Token, opened: pkcs11.Session) -> 
 
 def scan(module: TokenModule) -> list[TokenView]:
     """The tokens of ``module`` now, with their certificates (no PIN asked)."""
+    with session.lock():
+        return _scan(module)
+
+
+def _scan(module: TokenModule) -> list[TokenView]:
     session.refresh_if_idle(module)
     views: list[TokenView] = []
     for slot, token in session.tokens(module):

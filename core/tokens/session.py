@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from pkcs11._pkcs11 import lib as Lib
 
 T = TypeVar("T")
+# One lock for the module state: a C_Finalize while another thread lists or signs would pull
+# its session away.  Held while a PIN is asked (other token work waits for the answer).
 _LOCK = threading.RLock()
 _LIBS: dict[str, Lib] = {}
 _SESSIONS: dict[tuple[str, str], pkcs11.Session] = {}  # (module path, token serial) -> logged in
@@ -96,6 +98,10 @@ def _refresh(module: TokenModule) -> None:
         lib.reinitialize()
     except p11e.PKCS11Error as err:
         raise errors.failed(module.name, "start again", err) from err
+
+
+def lock() -> threading.RLock:
+    return _LOCK
 
 
 def refresh_if_idle(module: TokenModule) -> None:
