@@ -508,3 +508,41 @@ class TestRemoval:
         )
         assert code == 2 and len(err.strip().splitlines()) == 1
         assert "insert the card" in err.lower() or "insert it" in err
+
+
+class TestRememberedPin:
+    def test_remember_checks_the_pin_then_signing_needs_no_pin_file(
+        self,
+        rsa_card: Card,
+        tmp_path: Path,
+        capsys,  # type: ignore[no-untyped-def]
+    ) -> None:
+        import keyring
+
+        from tests.smime.test_keystore import DictKeyring
+
+        previous = keyring.get_keyring()
+        backend = DictKeyring()
+        keyring.set_keyring(backend)
+        try:
+            wrong = tmp_path / "wrong-pin"
+            wrong.write_text("000000\n")
+            code, _, err = _cli(
+                capsys, "token", "pin", "card", "--remember", "--pin-file", str(wrong)
+            )
+            assert code == 2 and "was wrong" in err
+            assert backend.data == {}  # a wrong PIN is never saved
+            code, out, _ = _cli(
+                capsys, "token", "pin", "card", "--remember", "--pin-file", str(rsa_card.pin_file)
+            )
+            assert code == 0 and "token:card" in out
+            assert backend.data == {("smimetui", "token:card"): PIN}
+            ids.session.reset()  # a new process: logged out
+            draft = tmp_path / "d.eml"
+            draft.write_text(DRAFT.format(sender="alice@example.org", to="x@example.net"))
+            code, _, err = _cli(capsys, "sign", str(draft), "--signing-id", rsa_card.ref)
+            assert code == 0, err
+            code, _, _ = _cli(capsys, "token", "remove", "card")
+            assert backend.data == {}  # removing the token forgets its PIN
+        finally:
+            keyring.set_keyring(previous)
