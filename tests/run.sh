@@ -14,6 +14,9 @@ command -v certutil >/dev/null || missing+=(libnss3-tools)  # certutil, pk12util
 command -v gpgsm >/dev/null || missing+=(gpgsm)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v tmux >/dev/null || missing+=(tmux)
+# PKCS#11 tokens (tests/tokens): SoftHSM2 is the module, OpenSC's pkcs11-tool loads keys into it.
+[ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
+command -v pkcs11-tool >/dev/null || missing+=(opensc)
 # Interop peers (tests/interop): NSS's cmsutil (Thunderbird's engine) and Bouncy Castle's mail
 # API with JavaMail, run by a JDK (javac compiles the test helper).
 command -v cmsutil >/dev/null || missing+=(libnss3-tools)

@@ -68,6 +68,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
             session.ask_passphrase = self.ask_passphrase
             session.ask_password = self.ask_password
             session.ask_sign_in = self.ask_sign_in
+            session.ask_pin = self.ask_pin
 
     def _initial_theme(self) -> str:
         name = themes.resolve_name(self.settings.theme)
@@ -77,6 +78,9 @@ class SmimeTuiApp(App[int], WorkerErrors):
         return themes.variable_defaults(self.current_theme)
 
     def on_mount(self) -> None:
+        from smimetui.core.tokens.pin import use_asker
+
+        use_asker(self.ask_pin)  # the send path asks a token's PIN with the dialog, too
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         if self.session is None:
@@ -137,6 +141,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
         session.ask_passphrase = self.ask_passphrase
         session.ask_password = self.ask_password
         session.ask_sign_in = self.ask_sign_in
+        session.ask_pin = self.ask_pin
         session.ui_ready.set()  # the app runs: its questions can be asked at once
         self.session = session
         if isinstance(self.screen, MailboxScreen):
@@ -173,6 +178,15 @@ class SmimeTuiApp(App[int], WorkerErrors):
         """The account's server password (no keyring entry, no password command)."""
         title = f"Password for account {account}"
         return self._ask(PassphraseScreen(prompt, 1, title=title, secret="password"))
+
+    def ask_pin(self, token: str, hint: str, attempt: int) -> str | None:
+        """A smart card's PIN: "PIN for token NAME, 1 try left" when the card says so."""
+        from smimetui.core.tokens.pin import question
+
+        screen = PassphraseScreen(
+            question(token, hint), attempt, title="Unlock smart card", secret="PIN"
+        )
+        return self._ask(screen)
 
     def ask_sign_in(self, account: Any, reason: str) -> bool:
         """An OAuth2 account's saved sign-in is gone: the sign-in dialog runs the flow."""

@@ -105,6 +105,7 @@ class MailSession:
         self.ask_password: Callable[[str, str], str | None] | None = None  # (account, prompt)
         # An OAuth2 account's sign-in is gone: (account, reason) -> signed in again (a dialog)
         self.ask_sign_in: Callable[[Any, str], bool] | None = None
+        self.ask_pin: Callable[[str, str, int], str | None] | None = None  # token, hint, attempt
         self._lock_passphrases = threading.Lock()
         self._lock = threading.Lock()  # one backend call at a time (imapclient is not thread-safe)
         self._keys: list[Any] | None = None
@@ -160,7 +161,14 @@ class MailSession:
                 self._keys = []
             else:
                 self._keys = list(Keystore(self.home).candidates(self.passphrases))
-        return self._keys
+        # Tokens are looked at again on each use: a card inserted since is found.
+        from smimetui.core.smime.keycandidates import token_candidates
+
+        return [*self._keys, *token_candidates(self.home, ask=self._ask_pin)]
+
+    def _ask_pin(self, token: str, hint: str, attempt: int) -> str | None:
+        ask = self.ask_pin
+        return ask(token, hint, attempt) if ask is not None else None
 
     @property
     def passphrases(self) -> Any:

@@ -167,29 +167,83 @@ def id_to_json(ident: DigitalId) -> dict[str, Any]:
     }
 
 
+def _token_ids(ctx: Context) -> list[Any]:
+    """The IDs on registered tokens (none, and no PKCS#11 import, without registrations);
+    a token that cannot be read is one line on stderr, the keystore IDs still list."""
+    from smimetui.core.config import load_config
+
+    if not load_config(ctx.home).get("tokens"):
+        return []
+    from smimetui.core.tokens.ids import token_ids
+
+    found, problems = token_ids(ctx.home)
+    for problem in problems:
+        print(f"smimetui: {problem}", file=sys.stderr)
+    return found
+
+
+def token_id_to_json(found: Any) -> dict[str, Any]:
+    return {
+        "id": found.reference,
+        "emails": list(found.info.email),
+        **{k: v for k, v in found.info.to_json().items() if k != "email"},
+        "can_sign": found.can_sign,
+        "can_encrypt": found.can_encrypt,
+        "token": found.module.name,
+        "token_label": found.token_label,
+        "key": found.key,
+    }
+
+
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     store = Keystore(ctx.home)
     idents = store.list()
     for folder in store.skipped:
         print(f"smimetui: skipped unreadable digital ID in {folder}", file=sys.stderr)
+    on_tokens = _token_ids(ctx)
     if args.json:
-        ctx.print_json([id_to_json(i) for i in idents])
+        ctx.print_json([id_to_json(i) for i in idents] + [token_id_to_json(t) for t in on_tokens])
         return 0
-    if not idents:
+    if not idents and not on_tokens:
         ctx.out("You have no digital IDs yet; import one with `smimetui id import FILE.p12`.")
         return 0
     now = dt.datetime.now(dt.UTC)
     rows = [("ID", "ADDRESS", "SUBJECT", "ISSUER", "VALID UNTIL", "USE")]
+
+    def until(not_after: dt.datetime) -> str:
+        return f"{not_after:%Y-%m-%d}" + (" (expired)" if not_after < now else "")
+
+    def use(can_sign: bool, can_encrypt: bool) -> str:
+        return "/".join(u for u, ok in (("sign", can_sign), ("encrypt", can_encrypt)) if ok) or "-"
+
     for i in idents:
-        use = "/".join(u for u, ok in (("sign", i.can_sign), ("encrypt", i.can_encrypt)) if ok)
         rows.append(
             (
                 i.short_id,
                 ", ".join(i.emails) or "-",
                 i.cert.display_name,
                 _issuer_name(i),
-                f"{i.cert.not_after:%Y-%m-%d}" + (" (expired)" if i.cert.not_after < now else ""),
-                use or "-",
+                until(i.cert.not_after),
+                use(i.can_sign, i.can_encrypt),
+            )
+        )
+    for t in on_tokens:  # marked by their ID: token:NAME/...
+        issuer = next(
+            (
+                p.removeprefix("Common Name: ")
+                for p in t.info.issuer.split(", ")
+                if p.startswith("Common Name: ")
+            ),
+            t.info.issuer,
+        )
+        rows.append(
+            (
+                t.short_reference,
+                ", ".join(t.info.email) or "-",
+                t.info.display_name,
+                issuer,
+                until(t.info.not_after),
+                use(t.can_sign, t.can_encrypt) + " (on token)",
             )
         )
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]

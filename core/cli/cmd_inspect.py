@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def add_key_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that reads a message (inspect, show)."""
     p.add_argument("--passphrase-file", metavar="F", help="passphrase of your digital IDs")
+    p.add_argument("--pin-file", metavar="F", help="PIN of your smart card (token IDs)")
     p.add_argument(
         "--at",
         metavar="ISO8601",
@@ -100,15 +101,15 @@ class _KeysWhenNeeded(Sequence["KeyCandidate"]):
     """The digital IDs of a home, read (with their modules) only when a message is encrypted:
     verifying a signature needs none of them."""
 
-    def __init__(self, home: Home, passphrase_file: str | None) -> None:
-        self._home, self._passphrase_file = home, passphrase_file
+    def __init__(self, home: Home, passphrase_file: str | None, pin_file: str | None) -> None:
+        self._home, self._passphrase_file, self._pin_file = home, passphrase_file, pin_file
         self._keys: list[KeyCandidate] | None = None
 
     def _load(self) -> list[KeyCandidate]:
         if self._keys is None:
             from smimetui.core.smime.keycandidates import keystore_candidates
 
-            self._keys = keystore_candidates(self._home, self._passphrase_file)
+            self._keys = keystore_candidates(self._home, self._passphrase_file, self._pin_file)
         return self._keys
 
     def __len__(self) -> int:
@@ -137,7 +138,9 @@ def inspect_bytes(
     from smimetui.core.smime.inspect import InspectContext, inspect_message
     from smimetui.core.smime.transport import receiving_hosts
 
-    keys = _KeysWhenNeeded(ctx.home, getattr(args, "passphrase_file", None))
+    keys = _KeysWhenNeeded(
+        ctx.home, getattr(args, "passphrase_file", None), getattr(args, "pin_file", None)
+    )
     inspect_ctx = InspectContext.from_home(
         ctx.home,
         keys=keys,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from smimetui.core.accounts import Account, get_account
 from smimetui.core.backends.base import MailBackend
-from smimetui.core.cli.cmd_sign import _read
+from smimetui.core.cli.cmd_sign import _pins, _read
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import InputError
 from smimetui.core.outbox import Sender
@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("file", metavar="IN.eml", help="the message, or - for standard input")
     p.add_argument("--account", metavar="NAME", help="the account (default: the default one)")
     p.add_argument("--passphrase-file", metavar="F", help="passphrase of your digital ID")
+    p.add_argument("--pin-file", metavar="F", help="PIN of your smart card (token IDs)")
     p.add_argument(
         "--sign",
         action=argparse.BooleanOptionalAction,
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             validator=ChainValidator(TrustStore(ctx.home)),
             signing_id=account.signing_id,
             encryption_id=account.encryption_id,
+            pins=_pins(args.pin_file),
         )
         data, recipients, copies = composed.data, list(composed.envelope_to), composed.bcc_copies
     else:

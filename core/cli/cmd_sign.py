@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smimetui.core.cli.context import Context
 from smimetui.core.errors import InputError
@@ -22,11 +23,28 @@ from smimetui.core.smime.outgoing import Outgoing, default_passphrases, prepare
 from smimetui.core.smime.sign import SignOptions
 from smimetui.core.smime.trust import ChainValidator, TrustStore
 
+if TYPE_CHECKING:
+    from smimetui.core.tokens.pin import ChainedPins
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="IN.eml", help="the message to send, or - for standard input")
     p.add_argument("-o", "--output", metavar="OUT.eml", help="write here instead of stdout")
     p.add_argument("--passphrase-file", metavar="F", help="passphrase of your digital ID")
+    p.add_argument("--pin-file", metavar="F", help="PIN of your smart card (token IDs)")
+    p.add_argument(
+        "--signing-id",
+        metavar="ID",
+        default="",
+        help="sign with this ID (keystore fingerprint or token:NAME/FINGERPRINT); "
+        "default: the newest for the From address",
+    )
+    p.add_argument(
+        "--encryption-id",
+        metavar="ID",
+        default="",
+        help="your ID for the copy to yourself and the encryption preference",
+    )
     p.add_argument("--opaque", action="store_true", help="opaque signed-data, not multipart/signed")
     p.add_argument("--rsa-pss", action="store_true", help="sign RSA keys with RSASSA-PSS")
     p.add_argument(
@@ -89,6 +107,9 @@ def _run(args: argparse.Namespace, ctx: Context, *, sign: bool, encrypt: bool) -
         Outgoing(sign=sign, encrypt=encrypt, options=options),
         passphrases=default_passphrases(args.passphrase_file),
         validator=ChainValidator(TrustStore(ctx.home)),
+        signing_id=args.signing_id,
+        encryption_id=args.encryption_id,
+        pins=_pins(args.pin_file),
     )
     if composed.bcc_copies and not args.output:
         raise InputError(
@@ -113,6 +134,15 @@ def _run(args: argparse.Namespace, ctx: Context, *, sign: bool, encrypt: bool) -
             file=sys.stderr,
         )
     return 0
+
+
+def _pins(pin_file: str | None) -> ChainedPins | None:
+    """PIN sources for token IDs; None (and no PKCS#11 import) without a PIN file."""
+    if not pin_file:
+        return None
+    from smimetui.core.tokens.pin import default_pins
+
+    return default_pins(pin_file)
 
 
 def _bcc_path(output: Path, number: int) -> Path:

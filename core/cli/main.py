@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "mail": ("folders", "list", "show", "delete", "sync"),
     "directory": ("directory",),
     "import": ("import",),
+    "token": ("token",),
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(COMMANDS)
 

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 
+from smimetui.core.errors import SmimeTuiError
 from smimetui.core.home import Home
 from smimetui.core.smime.envelope import KeyCandidate
 from smimetui.core.smime.pki import PrivateKey
+
+if TYPE_CHECKING:
+    from smimetui.core.tokens.pin import PinAsk
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +34,34 @@ class StaticKeyCandidate:
 
 
 def keystore_candidates(
-    home: Home, passphrase_file: str | Path | None = None
+    home: Home,
+    passphrase_file: str | Path | None = None,
+    pin_file: str | Path | None = None,
 ) -> list[KeyCandidate]:
-    """Every digital ID in ``home`` (old ones too: they still decrypt old mail)."""
+    """Every digital ID in ``home`` (old ones too: they still decrypt old mail), then the IDs
+    on the registered tokens (a token's PIN is asked only when its certificate matches)."""
+    return [*_keystore(home, passphrase_file), *token_candidates(home, pin_file)]
+
+
+def token_candidates(
+    home: Home, pin_file: str | Path | None = None, ask: PinAsk | None = None
+) -> list[KeyCandidate]:
+    """The encryption IDs on the tokens present now; none without registered tokens (and
+    python-pkcs11 is then not even imported)."""
+    from smimetui.core.config import load_config
+
+    try:
+        if not load_config(home).get("tokens"):
+            return []
+    except SmimeTuiError:
+        return []
+    from smimetui.core.tokens.ids import candidates
+    from smimetui.core.tokens.pin import default_pins
+
+    return list(candidates(home, default_pins(pin_file, ask)))
+
+
+def _keystore(home: Home, passphrase_file: str | Path | None) -> list[KeyCandidate]:
     from smimetui.core.smime.keystore import Keystore
     from smimetui.core.smime.passphrase import (
         ChainedPassphrases,

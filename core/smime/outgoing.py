@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 
@@ -28,8 +29,12 @@ from smimetui.core.smime.passphrase import (
     PassphraseSource,
     PromptPassphrase,
 )
+from smimetui.core.smime.pki import PrivateKey
 from smimetui.core.smime.recipients import Validator, choose_recipients
 from smimetui.core.smime.sign import SigningKey
+
+if TYPE_CHECKING:
+    from smimetui.core.tokens.pin import ChainedPins
 
 
 def default_passphrases(passphrase_file: str | Path | None = None) -> PassphraseSource:
@@ -89,6 +94,38 @@ def _certs(ident: DigitalId) -> tuple[x509.Certificate, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Chosen:
+    """The ID chosen for signing or encryption: a keystore ID, or one on a token
+    (``token:NAME/FINGERPRINT``, see core.tokens), whose key never leaves the card."""
+
+    cert: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+    can_encrypt: bool
+    keystore: tuple[Keystore, DigitalId] | None = None
+    token: object = None  # core.tokens.ids.TokenCert (imported only when a token is used)
+
+    def unlock(self, passphrases: PassphraseSource, pins: ChainedPins | None) -> PrivateKey:
+        if self.keystore is not None:
+            store, ident = self.keystore
+            return store.unlock_with(ident, passphrases)
+        from smimetui.core.tokens.ids import TokenCert, private_key
+        from smimetui.core.tokens.pin import default_pins
+
+        assert isinstance(self.token, TokenCert)
+        return private_key(self.token, pins or default_pins())
+
+
+def _choose(home: Home, store: Keystore, binding: str, address: str, purpose: str) -> _Chosen:
+    if binding.startswith("token:"):
+        from smimetui.core.tokens.ids import bound
+
+        found, chain = bound(home, binding, purpose=purpose)
+        return _Chosen(found.cert, chain, found.can_encrypt, token=found)
+    ident = bound_identity(store, binding, address, purpose=purpose)
+    return _Chosen(ident.load_cert(), _certs(ident), ident.can_encrypt, keystore=(store, ident))
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
     sign: bool = True
     encrypt: bool = False
@@ -105,6 +142,7 @@ def prepare(
     keystore: Keystore | None = None,
     signing_id: str = "",
     encryption_id: str = "",
+    pins: ChainedPins | None = None,
 ) -> Composed:
     """Sign and/or encrypt ``raw`` as its From address; raise one error naming every problem."""
     draft = parse_draft(raw)
@@ -114,16 +152,17 @@ def prepare(
     sender = senders[0]
     store = keystore or Keystore(home)
     problems: list[SmimeTuiError] = []
-    sign_id = enc_id = None
+    sign_id: _Chosen | None = None
+    enc_id: _Chosen | None = None
     if request.sign:
         try:
-            sign_id = bound_identity(store, signing_id, sender, purpose="sign")
+            sign_id = _choose(home, store, signing_id, sender, "sign")
         except IdentityError as err:
             problems.append(err)
     recipients: list[Recipient] = []
     if request.encrypt:
         try:
-            enc_id = bound_identity(store, encryption_id, sender, purpose="encrypt")
+            enc_id = _choose(home, store, encryption_id, sender, "encrypt")
         except IdentityError as err:
             problems.append(err)
         # Yourself is added below with your own ID, whether or not you are in To/Cc.
@@ -141,14 +180,14 @@ def prepare(
     if enc_id is None and sign_id is not None and not sign_id.can_encrypt:
         # Tell correspondents which of our certificates to encrypt to (RFC 8551 preference).
         with contextlib.suppress(IdentityError):
-            enc_id = bound_identity(store, encryption_id, sender, purpose="encrypt")
+            enc_id = _choose(home, store, encryption_id, sender, "encrypt")
     signer = None
     if sign_id is not None:
-        key = store.unlock_with(sign_id, passphrases)
-        enc_cert = enc_id.load_cert() if enc_id else None
-        signer = SigningKey(sign_id.load_cert(), key, _certs(sign_id), enc_cert)
+        key = sign_id.unlock(passphrases, pins)
+        enc_cert = enc_id.cert if enc_id else None
+        signer = SigningKey(sign_id.cert, key, sign_id.chain, enc_cert)
     if request.encrypt and enc_id is not None:
-        recipients.append(Recipient("yourself", enc_id.load_cert(), is_self=True))
+        recipients.append(Recipient("yourself", enc_id.cert, is_self=True))
     base = request.options or ComposeOptions()
     options = ComposeOptions(
         sign=request.sign,

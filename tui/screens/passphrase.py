@@ -1,5 +1,6 @@
 """The secret prompt, asked for from a worker thread: a digital ID's passphrase when a private key
-is needed, or a mail server's password (with its own title) when no keyring holds it."""
+is needed, a smart card's PIN, or a mail server's password (with its own title) when no keyring
+holds it."""
 
 from __future__ import annotations
 
@@ -32,12 +33,13 @@ class PassphraseScreen(ModalScreen[str | None]):
         self.attempt = attempt
         self.hint = hint
         self.title_text = title
-        self.secret = secret  # "passphrase" (a digital ID) or "password" (a mail server)
+        self.secret = secret  # "passphrase" (a digital ID), "password" (a server), "PIN" (a token)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="passphrase-dialog"):
             yield Static(Content(self.title_text), classes="dialog-title")
-            question = self.ident if self.secret == "password" else f"Passphrase for {self.ident}"
+            # A password or a PIN comes with its whole question ("PIN for token card, ...").
+            question = self.ident if self.secret != "passphrase" else f"Passphrase for {self.ident}"
             yield Static(Content(question), classes="dialog-question")
             if self.attempt > 1:
                 yield Static(f"✗ Wrong {self.secret}, try again.", classes="dialog-error")
