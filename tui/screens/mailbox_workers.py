@@ -12,6 +12,7 @@ from textual import work
 from textual.screen import Screen
 
 from smimetui.core.errors import KeyUnlockError, NoTrashError, SmimeTuiError
+from smimetui.core.read.harvest import learn_from_message, signer_record
 from smimetui.core.sanitize import clean_line
 from smimetui.core.smime.report import Attachment, EncryptionStatus, SecurityReport
 from smimetui.tui import messages as m
@@ -83,8 +84,12 @@ class MailboxWorkers(Screen[None]):
     )
     def load_message(self, folder: str, uid: int) -> None:
         raw, report = self.session.open_message(folder, uid)
+        home = self.session.home
         try:
-            signer = self.session.signer_record(report)
+            # Reading a good signed message from a known contact teaches their capabilities
+            # and encryption preference (RFC 8551 §2.5): the one explicit call that writes.
+            learnt = learn_from_message(home, report)
+            signer = signer_record(home, report, learnt=learnt)
         except SmimeTuiError:  # a damaged address book must not hide the message
             signer = None
         self.post_message(m.MessageLoaded(folder, uid, raw, report, signer))

@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from smimetui.core.read.harvest import SignerRecord
 from smimetui.core.smime.report import (
     ChainLink,
     EncryptionReport,
@@ -21,7 +22,6 @@ from smimetui.core.smime.report import (
     SignatureReport,
 )
 from smimetui.core.smime.wording import encryption_headline, revocation_words
-from smimetui.tui.services import SignerRecord
 from smimetui.tui.verdict import Level, Verdict, verdict_for
 from smimetui.tui.widgets.transport_sections import dmarc_note, fill_transport
 
