@@ -145,7 +145,7 @@ def contact_lines(signer: SignerRecord | None, report: SecurityReport | None = N
     if signer is None:
         return []
     if not signer.in_contacts:
-        from smimetui.tui.certimport import why_not_importable
+        from smimetui.core.read.certificate_import import why_not_importable
 
         reason = why_not_importable(report) if report is not None else None
         how = "ctrl+k adds it, after asking" if reason is None else reason.rstrip(".")
