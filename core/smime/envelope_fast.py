@@ -44,7 +44,7 @@ def fast_parse(der: bytes) -> _Envelope | None:
         return None
     try:
         return _parse(der)
-    except Exception:  # noqa: BLE001 - anything unexpected: the full parser decides
+    except Exception:  # anything unexpected: the full parser decides
         return None
 
 

@@ -50,7 +50,7 @@ _WANTED = (
 )
 _ATTR_NAMES: dict[bytes, str] = {
     _oid(dotted): name
-    for dotted, name in cms.CMSAttributeType._map.items()  # noqa: SLF001
+    for dotted, name in cms.CMSAttributeType._map.items()
     if name in _WANTED
 }
 _SINGLE_VALUED = ("content_type", "message_digest", "signing_time")
@@ -72,7 +72,7 @@ def fast_verify(
         return None
     try:
         return _verify(der, detached, extra_certs)
-    except Exception:  # noqa: BLE001 - anything unexpected: the full path decides and explains
+    except Exception:  # anything unexpected: the full path decides and explains
         return None
 
 
@@ -255,7 +255,7 @@ def _signing_time(found: Attrs) -> datetime | None:
     try:
         when = cms.Time.load(value).native
         return when if isinstance(when, datetime) else None
-    except Exception:  # noqa: BLE001 - informative only, as in the full path
+    except Exception:  # informative only, as in the full path
         return None
 
 

@@ -280,7 +280,7 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
         if event.value.strip():
             try:
                 self.mail = attach_file(self._read_form(), event.value.strip())
-            except Exception as err:  # noqa: BLE001 - shown through the one error path
+            except Exception as err:  # shown through the one error path
                 self.app.show_error(err)  # type: ignore[attr-defined]
             self._show_state()
             self.mark_dirty()

@@ -118,7 +118,7 @@ class MailboxWorkers(Screen[None]):
                 return
             try:
                 report = self.session.verify_for_badge(folder, uid, hint)  # type: ignore[arg-type]
-            except Exception:  # noqa: BLE001 - a broken row keeps its hint badge; opening it says why
+            except Exception:  # a broken row keeps its hint badge; opening it says why
                 continue
             if report is not None:
                 self.post_message(m.SecurityInspected(folder, uid, report))
