@@ -25,4 +25,3 @@ def test_layer_contracts_hold() -> None:
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "0 broken" in result.stdout
-
