@@ -264,6 +264,6 @@ def run_one(target: Callable[[bytes], object], data: bytes) -> BaseException | N
         target(data)
     except SmimeTuiError:
         return None
-    except Exception as exc:  # noqa: BLE001 - that is what we are looking for
+    except Exception as exc:  # that is what we are looking for
         return exc
     return None

@@ -24,16 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rich.segment import Segment  # noqa: E402
-from textual.app import App, ComposeResult  # noqa: E402
-from textual.geometry import Region, Size  # noqa: E402
-from textual.scroll_view import ScrollView  # noqa: E402
-from textual.strip import Strip  # noqa: E402
-from textual.widgets import Static  # noqa: E402
+from rich.segment import Segment
+from textual.app import App, ComposeResult
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
 
-from bench.common import Record, parser, progress, report  # noqa: E402
-from smimetui.core.backends.base import SEEN, ListIndex, SecurityHint, Summary  # noqa: E402
-from smimetui.tui.widgets.message_list import MessageList  # noqa: E402
+from bench.common import Record, parser, progress, report
+from smimetui.core.backends.base import SEEN, ListIndex, SecurityHint, Summary
+from smimetui.tui.widgets.message_list import MessageList
 
 SIZE = (160, 50)
 FRAMES = 300

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from smimetui.core.backends.base import Folder, FolderIndex
+from smimetui.core.read.harvest import SignerRecord
 from smimetui.core.smime.report import SecurityReport
-from smimetui.tui.services import SignerRecord
 
 if TYPE_CHECKING:
     from smimetui.core.contacts import CertificateChange

@@ -11,7 +11,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from smimetui.core.backends.base import FolderIndex, MailBackend, Progress, SecurityHint
@@ -68,19 +67,6 @@ class Identity:
         from email.utils import formataddr
 
         return formataddr((self.display_name, self.address)) if self.display_name else self.address
-
-
-@dataclass(frozen=True, slots=True)
-class SignerRecord:
-    """Where the signer's certificate stands in the contacts (shown in the security pane)."""
-
-    address: str
-    in_contacts: bool
-    source: str = ""
-    first_seen: datetime | None = None
-    last_seen: datetime | None = None
-    pending: bool = False  # stored, but waiting for the user's yes (a changed certificate)
-    harvested: bool = False  # capabilities / encryption preference were learnt from this message
 
 
 class MailSession:
@@ -224,46 +210,6 @@ class MailSession:
         return report
 
     # -- certificates ---------------------------------------------------------------------
-    def signer_record(self, report: SecurityReport) -> SignerRecord | None:
-        """Look the signer's certificate up in the contacts, and learn from the message.
-
-        RFC 8551 §2.5: a good, trusted, whole-message signature matching From updates a known
-        contact's capabilities and encryption preference (``contacts.harvest``).  It runs only
-        when every certificate harvest would store is already in the contacts, so opening a
-        message never adds a certificate silently: new ones go through ctrl+k and a question.
-        """
-        from smimetui.core.contacts import Contacts, harvest, why_not_harvestable
-
-        sig = report.signature
-        if sig is None or sig.signer is None or not report.from_addr:
-            return None
-        book = Contacts(self.home)
-        info = book.address(report.from_addr)
-        known = {c.sha256: c for c in info.certificates} if info else {}
-        stored = known.get(sig.signer.sha256)
-        harvested = False
-        if stored is not None and not stored.pending and why_not_harvestable(report) is None:
-            preferred = sig.encryption_key_preference
-            carried = {c.sha256 for c in sig.certificates}
-            if not preferred or preferred in known or preferred not in carried:
-                harvested = not harvest(book, report)
-                info = book.address(report.from_addr)
-                stored = next(
-                    (c for c in (info.certificates if info else ()) if c.sha256 == stored.sha256),
-                    stored,
-                )
-        if stored is None:
-            return SignerRecord(report.from_addr, False)
-        return SignerRecord(
-            report.from_addr,
-            True,
-            stored.source,
-            stored.first_seen,
-            stored.last_seen,
-            stored.pending,
-            harvested,
-        )
-
     def trust_root(self, cert: CertInfo) -> str:
         from smimetui.core.smime.trust import TrustStore
 

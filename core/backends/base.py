@@ -31,6 +31,24 @@ class FolderRole(Enum):
     ARCHIVE = "archive"
 
 
+# Well-known folder names (compared in lower case) for a folder whose role no server flag says:
+# one table for IMAP (``imap_roles``, after RFC 6154 SPECIAL-USE) and Maildir.
+ROLE_NAMES: dict[str, FolderRole] = {
+    "sent": FolderRole.SENT,
+    "sent items": FolderRole.SENT,
+    "sent messages": FolderRole.SENT,
+    "sent mail": FolderRole.SENT,
+    "drafts": FolderRole.DRAFTS,
+    "trash": FolderRole.TRASH,
+    "deleted items": FolderRole.TRASH,
+    "deleted messages": FolderRole.TRASH,
+    "junk": FolderRole.JUNK,
+    "spam": FolderRole.JUNK,
+    "archive": FolderRole.ARCHIVE,
+    "archives": FolderRole.ARCHIVE,
+}
+
+
 class SecurityHint(Enum):
     """What the message structure says, before any verification (for the list's badge)."""
 

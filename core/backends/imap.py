@@ -1020,7 +1020,7 @@ class ImapBackend:
         try:
             client.idle_done()
             client.logout()
-        except Exception:  # noqa: BLE001 - the connection is being closed either way
+        except Exception:  # the connection is being closed either way
             self._quietly_close(client)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from smimetui.core.backends.base import FolderRole
+from smimetui.core.backends.base import ROLE_NAMES, FolderRole
 
 ROLE_FLAGS = {
     b"\\sent": FolderRole.SENT,
@@ -21,18 +21,6 @@ ROLE_FLAGS = {
     b"\\junk": FolderRole.JUNK,
     b"\\archive": FolderRole.ARCHIVE,
     b"\\all": FolderRole.ARCHIVE,
-}
-ROLE_NAMES = {
-    "sent": FolderRole.SENT,
-    "sent items": FolderRole.SENT,
-    "sent messages": FolderRole.SENT,
-    "drafts": FolderRole.DRAFTS,
-    "trash": FolderRole.TRASH,
-    "deleted items": FolderRole.TRASH,
-    "deleted messages": FolderRole.TRASH,
-    "junk": FolderRole.JUNK,
-    "spam": FolderRole.JUNK,
-    "archive": FolderRole.ARCHIVE,
 }
 
 # (name, LIST flags, delimiter) as the server listed them; the delimiter is None for a flat

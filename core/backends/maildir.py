@@ -20,6 +20,7 @@ from imapclient import imap_utf7
 
 from smimetui.core.backends.base import (
     DELETED,
+    ROLE_NAMES,
     Folder,
     FolderIndex,
     FolderRole,
@@ -43,20 +44,6 @@ LETTER_TO_FLAG = {
     "T": DELETED,
 }
 FLAG_TO_LETTER = {flag: letter for letter, flag in LETTER_TO_FLAG.items()}
-_ROLE_NAMES: dict[str, FolderRole] = {
-    "sent": FolderRole.SENT,
-    "sent items": FolderRole.SENT,
-    "sent messages": FolderRole.SENT,
-    "sent mail": FolderRole.SENT,
-    "drafts": FolderRole.DRAFTS,
-    "trash": FolderRole.TRASH,
-    "deleted items": FolderRole.TRASH,
-    "deleted messages": FolderRole.TRASH,
-    "junk": FolderRole.JUNK,
-    "spam": FolderRole.JUNK,
-    "archive": FolderRole.ARCHIVE,
-    "archives": FolderRole.ARCHIVE,
-}
 _ROLE_DEFAULT_NAMES = {
     FolderRole.SENT: "Sent",
     FolderRole.DRAFTS: "Drafts",
@@ -171,7 +158,7 @@ class MaildirBackend:
         if name.upper() == INBOX:
             return FolderRole.INBOX
         leaf = _display_name(name).rsplit(DELIMITER, 1)[-1]
-        return _ROLE_NAMES.get(leaf.lower())
+        return ROLE_NAMES.get(leaf.lower())
 
     def folder_for_role(self, role: FolderRole) -> str | None:
         for folder in self.list_folders():

@@ -137,7 +137,7 @@ class _Redirect(BaseHTTPRequestHandler):
 
     server: _LoopbackServer
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         if "state=" not in urlsplit(self.path).query:  # a favicon, a stray visitor: not it
             self.send_error(404)
             return
@@ -151,7 +151,7 @@ class _Redirect(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return  # nothing on the user's terminal
 
 

@@ -148,7 +148,7 @@ class DecryptOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class _Recipient:
+class RecipientEntry:
     rid: RecipientId
     encrypted_key: bytes
     oaep: padding.OAEP | None = None  # key transport with OAEP; None means PKCS#1 v1.5
@@ -172,7 +172,7 @@ class _Recipient:
 
 
 @dataclass(frozen=True, slots=True)
-class _Gcm:
+class GcmParams:
     """RFC 5084 GCMParameters as values."""
 
     nonce: bytes
@@ -180,11 +180,11 @@ class _Gcm:
 
 
 @dataclass(frozen=True, slots=True)
-class _Envelope:
+class ParsedEnvelope:
     info: EnvelopeInfo
-    recipients: tuple[_Recipient, ...]
+    recipients: tuple[RecipientEntry, ...]
     cipher_name: str
-    params: Any  # IV bytes (CBC), _Gcm, or None (unknown cipher)
+    params: Any  # IV bytes (CBC), GcmParams, or None (unknown cipher)
     ciphertext: bytes
     mac: bytes = b""
     aad: bytes = b""
@@ -217,11 +217,11 @@ def issuer_serial_rid(issuer_der: bytes, serial: int, key_management: str) -> Re
     )
 
 
-def _ski_id(ski: bytes, key_management: str) -> RecipientId:
+def ski_recipient_id(ski: bytes, key_management: str) -> RecipientId:
     return RecipientId("ski", "", "", ski.hex(), key_management)
 
 
-def _oaep(params: Any) -> tuple[padding.OAEP, str]:
+def oaep_padding(params: Any) -> tuple[padding.OAEP, str]:
     hash_name = params["hash_algorithm"]["algorithm"].native
     mgf = params["mask_gen_algorithm"]
     if mgf["algorithm"].native != "mgf1":
@@ -237,13 +237,13 @@ def _oaep(params: Any) -> tuple[padding.OAEP, str]:
     return pad, shown.replace("SHA", "SHA-")
 
 
-def _ktri(ri: Any) -> list[_Recipient]:
+def _ktri(ri: Any) -> list[RecipientEntry]:
     alg = ri["key_encryption_algorithm"]
     name = alg["algorithm"].native
     oaep: padding.OAEP | None = None
     unsupported = ""
     if name == "rsaes_oaep":
-        oaep, management = _oaep(alg["parameters"])
+        oaep, management = oaep_padding(alg["parameters"])
     elif name == "rsaes_pkcs1v15" or name == "rsa":
         management = "RSA PKCS#1 v1.5"
     else:
@@ -253,11 +253,11 @@ def _ktri(ri: Any) -> list[_Recipient]:
     if rid.name == "issuer_and_serial_number":
         ident = _issuer_serial_id(rid.chosen, management)
     else:
-        ident = _ski_id(rid.chosen.native, management)
-    return [_Recipient(ident, ri["encrypted_key"].native, oaep=oaep, unsupported=unsupported)]
+        ident = ski_recipient_id(rid.chosen.native, management)
+    return [RecipientEntry(ident, ri["encrypted_key"].native, oaep=oaep, unsupported=unsupported)]
 
 
-def _kari(ri: Any) -> list[_Recipient]:
+def _kari(ri: Any) -> list[RecipientEntry]:
     originator = ri["originator"]
     unsupported = ""
     ephemeral: Any = b""
@@ -279,15 +279,15 @@ def _kari(ri: Any) -> list[_Recipient]:
         ukm=ukm,
     )
     management = f"ECDH {agreement.curve_name}"
-    out: list[_Recipient] = []
+    out: list[RecipientEntry] = []
     for rek in ri["recipient_encrypted_keys"]:
         rid = rek["rid"]
         if rid.name == "issuer_and_serial_number":
             ident = _issuer_serial_id(rid.chosen, management)
         else:
-            ident = _ski_id(rid.chosen["subject_key_identifier"].native, management)
+            ident = ski_recipient_id(rid.chosen["subject_key_identifier"].native, management)
         out.append(
-            _Recipient(
+            RecipientEntry(
                 ident,
                 rek["encrypted_key"].native,
                 agreement=agreement,
@@ -304,8 +304,8 @@ _UNSUPPORTED_RI = {
 }
 
 
-def _recipients(infos: Any) -> tuple[list[_Recipient], list[str]]:
-    found: list[_Recipient] = []
+def _recipients(infos: Any) -> tuple[list[RecipientEntry], list[str]]:
+    found: list[RecipientEntry] = []
     unsupported: list[str] = []
     for ri in infos:
         if ri.name == "ktri":
@@ -324,7 +324,9 @@ def _gcm_aad(auth_attrs: Any) -> bytes:
     return bytes(auth_attrs.untag().dump(force=True))
 
 
-def _parse(der: bytes) -> _Envelope:
+def parse_full(der: bytes) -> ParsedEnvelope:
+    """The envelope through asn1crypto's full parser, for every kind of input (the reference
+    that ``envelope_fast`` must equal whenever it accepts)."""
     if not isinstance(der, bytes | bytearray | memoryview) or not der:
         raise CmsError("The encrypted part is empty.")
     info = cms.ContentInfo.load(bytes(der))
@@ -351,7 +353,7 @@ def _parse(der: bytes) -> _Envelope:
         if kind != "auth-enveloped":
             raise CmsError("This message uses AES-GCM outside AuthEnvelopedData, which is invalid.")
         gcm = alg["parameters"].parse(GcmParameters).native  # malformed parameters fail here
-        params = _Gcm(nonce=gcm["aes_nonce"], icv_len=int(gcm["aes_icvlen"]))
+        params = GcmParams(nonce=gcm["aes_nonce"], icv_len=int(gcm["aes_icvlen"]))
     elif cipher is not None:
         if kind == "auth-enveloped":
             raise CmsError(
@@ -368,16 +370,16 @@ def _parse(der: bytes) -> _Envelope:
         authenticated=cipher is not None and cipher.mode == "gcm",
         recipients=tuple(r.rid for r in recipients),
     )
-    return _Envelope(
+    return ParsedEnvelope(
         envelope_info, tuple(recipients), cipher_name, params, bytes(encrypted), mac or b"", aad
     )
 
 
-def _parse_checked(der: bytes) -> _Envelope:
+def _parse_checked(der: bytes) -> ParsedEnvelope:
     """Parse, turning every decoder failure into one CmsError sentence.
 
     The common, strict-DER case is read by envelope_fast straight from the bytes; anything else
-    (and every error sentence) comes from :func:`_parse`.
+    (and every error sentence) comes from :func:`parse_full`.
     """
     from smimetui.core.smime.envelope_fast import fast_parse  # it builds on this module
 
@@ -385,7 +387,7 @@ def _parse_checked(der: bytes) -> _Envelope:
     if fast is not None:
         return fast
     try:
-        return _parse(der)
+        return parse_full(der)
     except SmimeTuiError:
         raise
     except Exception as err:  # asn1crypto raises ValueError, TypeError, KeyError, ...
@@ -402,7 +404,7 @@ def describe_envelope(der: bytes) -> EnvelopeInfo:
 # -- decryption ---------------------------------------------------------------------------------
 
 
-def _decrypt_content(env: _Envelope, content_key: bytes) -> bytes:
+def _decrypt_content(env: ParsedEnvelope, content_key: bytes) -> bytes:
     cipher = CIPHERS.get(env.cipher_name)
     if cipher is None:
         raise CmsError(

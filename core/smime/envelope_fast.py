@@ -21,13 +21,13 @@ from smimetui.core.smime.der_read import Tlv, children, contents, der_length, ex
 from smimetui.core.smime.ecc_cms import KeyAgreement
 from smimetui.core.smime.envelope import (
     EnvelopeInfo,
+    GcmParams,
+    ParsedEnvelope,
+    RecipientEntry,
     RecipientId,
-    _Envelope,
-    _Gcm,
-    _oaep,
-    _Recipient,
-    _ski_id,
     issuer_serial_rid,
+    oaep_padding,
+    ski_recipient_id,
 )
 
 _ENVELOPED = bytes.fromhex("06092a864886f70d010703")  # id-envelopedData
@@ -38,17 +38,17 @@ class _Declined(Exception):
     """Not the common case: the full parser decides."""
 
 
-def fast_parse(der: bytes) -> _Envelope | None:
+def fast_parse(der: bytes) -> ParsedEnvelope | None:
     """The parsed envelope when ``der`` is a plain strict-DER one, else None."""
     if not isinstance(der, bytes) or not der.startswith(b"\x30"):
         return None
     try:
         return _parse(der)
-    except Exception:  # noqa: BLE001 - anything unexpected: the full parser decides
+    except Exception:  # anything unexpected: the full parser decides
         return None
 
 
-def _parse(buf: bytes) -> _Envelope:
+def _parse(buf: bytes) -> ParsedEnvelope:
     info = der_read.only(buf, 0x30)
     oid, wrapped = children(buf, info[1], info[2])
     kind_oid = whole(buf, expect(oid, 0x06))
@@ -70,28 +70,28 @@ def _parse(buf: bytes) -> _Envelope:
         authenticated=kind == "auth-enveloped",
         recipients=tuple(r.rid for r in recipients),
     )
-    return _Envelope(envelope_info, recipients, cipher_name, params, ciphertext, mac, b"")
+    return ParsedEnvelope(envelope_info, recipients, cipher_name, params, ciphertext, mac, b"")
 
 
-def _content(buf: bytes, eci: Tlv, kind: str) -> tuple[str, bytes | _Gcm, bytes]:
+def _content(buf: bytes, eci: Tlv, kind: str) -> tuple[str, bytes | GcmParams, bytes]:
     _, alg, encrypted = children(buf, eci[1], eci[2])
     alg_oid, alg_params = children(buf, *expect(alg, 0x30)[1:3])
     cipher = CIPHERS.get(_cipher_name(whole(buf, expect(alg_oid, 0x06))))
     if cipher is None or (cipher.mode == "gcm") != (kind == "auth-enveloped"):
         raise _Declined
-    params: bytes | _Gcm
+    params: bytes | GcmParams
     if cipher.mode == "gcm":
         nonce, *icv = children(buf, *expect(alg_params, 0x30)[1:3])
         if len(icv) > 1 or icv and icv[0][0] != 0x02:
             raise _Declined
         icv_len = int.from_bytes(contents(buf, icv[0]), "big", signed=True) if icv else 12
-        params = _Gcm(nonce=contents(buf, expect(nonce, 0x04)), icv_len=icv_len)
+        params = GcmParams(nonce=contents(buf, expect(nonce, 0x04)), icv_len=icv_len)
     else:
         params = contents(buf, expect(alg_params, 0x04))
     return cipher.oid_name, params, contents(buf, expect(encrypted, 0x80))
 
 
-def _recipient(buf: bytes, tlv: Tlv) -> _Recipient:
+def _recipient(buf: bytes, tlv: Tlv) -> RecipientEntry:
     if tlv[0] == 0x30:
         return _ktri(buf, tlv)
     if tlv[0] == 0xA1:
@@ -99,16 +99,16 @@ def _recipient(buf: bytes, tlv: Tlv) -> _Recipient:
     raise _Declined
 
 
-def _ktri(buf: bytes, ri: Tlv) -> _Recipient:
+def _ktri(buf: bytes, ri: Tlv) -> RecipientEntry:
     version, rid, alg, key = children(buf, ri[1], ri[2])
     if version[0] != 0x02:
         raise _Declined
     oaep, management = _key_transport(whole(buf, expect(alg, 0x30)))
     ident = _rid(buf, rid, management, 0x80)
-    return _Recipient(ident, contents(buf, expect(key, 0x04)), oaep=oaep)
+    return RecipientEntry(ident, contents(buf, expect(key, 0x04)), oaep=oaep)
 
 
-def _kari(buf: bytes, ri: Tlv) -> _Recipient:
+def _kari(buf: bytes, ri: Tlv) -> RecipientEntry:
     parts = children(buf, ri[1], ri[2])
     if len(parts) == 5:
         version, originator, ukm_field, alg, keys = parts
@@ -131,7 +131,7 @@ def _kari(buf: bytes, ri: Tlv) -> _Recipient:
     (rek,) = children(buf, *expect(keys, 0x30)[1:3])
     rid, encrypted = children(buf, *expect(rek, 0x30)[1:3])
     ident = _rid(buf, rid, f"ECDH {agreement.curve_name}", 0xA0)
-    return _Recipient(ident, contents(buf, expect(encrypted, 0x04)), agreement=agreement)
+    return RecipientEntry(ident, contents(buf, expect(encrypted, 0x04)), agreement=agreement)
 
 
 def _rid(buf: bytes, rid: Tlv, management: str, ski_tag: int) -> RecipientId:
@@ -141,10 +141,10 @@ def _rid(buf: bytes, rid: Tlv, management: str, ski_tag: int) -> RecipientId:
         number = int.from_bytes(contents(buf, expect(serial, 0x02)), "big", signed=True)
         return issuer_serial_rid(whole(buf, issuer), number, management)
     if rid[0] == ski_tag == 0x80:  # KeyTransRecipientInfo: [0] SubjectKeyIdentifier
-        return _ski_id(contents(buf, rid), management)
+        return ski_recipient_id(contents(buf, rid), management)
     if rid[0] == ski_tag == 0xA0:  # KeyAgreeRecipientIdentifier: [0] RecipientKeyIdentifier
         ski, *_ = children(buf, rid[1], rid[2])
-        return _ski_id(contents(buf, expect(ski, 0x04)), management)
+        return ski_recipient_id(contents(buf, expect(ski, 0x04)), management)
     raise _Declined
 
 
@@ -167,7 +167,7 @@ def _key_transport(alg_der: bytes) -> tuple[padding.OAEP | None, str]:
     alg = cms.KeyEncryptionAlgorithm.load(alg_der)
     name = alg["algorithm"].native
     if name == "rsaes_oaep":
-        pad, management = _oaep(alg["parameters"])
+        pad, management = oaep_padding(alg["parameters"])
         return pad, management
     if name in ("rsaes_pkcs1v15", "rsa"):
         return None, "RSA PKCS#1 v1.5"

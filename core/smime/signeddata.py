@@ -295,16 +295,9 @@ def _der_signed_attrs(attrs: cms.CMSAttributes) -> bytes:
     """
     contents = bytes(attrs.contents)
     if der_read.is_strict(contents, 0, len(contents)):
-        return b"\x31" + _der_length(len(contents)) + contents
+        return b"\x31" + der_read.der_length(len(contents)) + contents
     reencoded: bytes = attrs.dump(force=True)
     return b"\x31" + reencoded[1:]
-
-
-def _der_length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
 
 
 def _find_cert(
@@ -379,14 +372,15 @@ def _harvest(found: dict[str, list[cms.CMSAttribute]], facts: _Facts) -> None:
     except Exception:
         facts.signing_time = None
     if "smime_capabilities" in found:
-        facts.capabilities = _capabilities(found["smime_capabilities"][0].dump())
+        facts.capabilities = capabilities_of(found["smime_capabilities"][0].dump())
     if "encrypt_key_pref" in found:
-        facts.key_pref = _key_preference(found["encrypt_key_pref"][0].dump())
+        facts.key_pref = key_preference_of(found["encrypt_key_pref"][0].dump())
 
 
 # A correspondent sends the same capabilities with every message: parse each encoding once.
 @functools.lru_cache(maxsize=256)
-def _capabilities(attr_der: bytes) -> tuple[str, ...]:
+def capabilities_of(attr_der: bytes) -> tuple[str, ...]:
+    """The algorithm names of an SMIMECapabilities attribute (its DER); () when unreadable."""
     try:
         attr = cms.CMSAttribute.load(attr_der)
         names = [
@@ -400,7 +394,8 @@ def _capabilities(attr_der: bytes) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=256)
-def _key_preference(attr_der: bytes) -> tuple[str, str] | None:
+def key_preference_of(attr_der: bytes) -> tuple[str, str] | None:
+    """An SMIMEEncryptionKeyPreference attribute (its DER) as (kind, value), or None."""
     try:
         value = cms.CMSAttribute.load(attr_der)["values"][0]
         pref = cms.SMIMEEncryptionKeyPreference.load(value.dump())

@@ -26,9 +26,8 @@ from smimetui.core.smime.sigalgs import DigestSpec
 from smimetui.core.smime.signeddata import (
     SignedDataResult,
     SignerOutcome,
-    _capabilities,
-    _der_length,
-    _key_preference,
+    capabilities_of,
+    key_preference_of,
     parsed_certificate,
 )
 
@@ -49,9 +48,7 @@ _WANTED = (
     "cms_algorithm_protection",
 )
 _ATTR_NAMES: dict[bytes, str] = {
-    _oid(dotted): name
-    for dotted, name in cms.CMSAttributeType._map.items()  # noqa: SLF001
-    if name in _WANTED
+    _oid(dotted): name for dotted, name in cms.CMSAttributeType._map.items() if name in _WANTED
 }
 _SINGLE_VALUED = ("content_type", "message_digest", "signing_time")
 _CERT_CHOICES_SKIPPED = (0xA0, 0xA1, 0xA2, 0xA3)  # extended, attribute and other certificates
@@ -72,7 +69,7 @@ def fast_verify(
         return None
     try:
         return _verify(der, detached, extra_certs)
-    except Exception:  # noqa: BLE001 - anything unexpected: the full path decides and explains
+    except Exception:  # anything unexpected: the full path decides and explains
         return None
 
 
@@ -159,7 +156,7 @@ def _signer(
         found = _attributes(buf, attrs)
         _check_attributes(found, digest, econtent_oid)
         body = contents(buf, attrs)
-        signed_bytes = b"\x31" + _der_length(len(body)) + body
+        signed_bytes = b"\x31" + der_read.der_length(len(body)) + body
     elif econtent_oid == _OID_DATA:
         signed_bytes = content
     else:
@@ -174,10 +171,10 @@ def _signer(
         signing_time=_signing_time(found),
         weak_digest=False,
         problems=(),
-        capabilities=_capabilities(found["smime_capabilities"][0][0])
+        capabilities=capabilities_of(found["smime_capabilities"][0][0])
         if "smime_capabilities" in found
         else (),
-        encryption_key_preference=_key_preference(found["encrypt_key_pref"][0][0])
+        encryption_key_preference=key_preference_of(found["encrypt_key_pref"][0][0])
         if "encrypt_key_pref" in found
         else None,
     )
@@ -255,7 +252,7 @@ def _signing_time(found: Attrs) -> datetime | None:
     try:
         when = cms.Time.load(value).native
         return when if isinstance(when, datetime) else None
-    except Exception:  # noqa: BLE001 - informative only, as in the full path
+    except Exception:  # informative only, as in the full path
         return None
 
 

@@ -75,7 +75,7 @@ def evaluate_signature(der: bytes, **kwargs: Any) -> SignatureReport:
     (asn1crypto parses lazily) still ends as an 'error' verdict, never as an exception."""
     try:
         return _evaluate(der, **kwargs)
-    except Exception as err:  # noqa: BLE001 - hostile input must not escape the report API
+    except Exception as err:  # hostile input must not escape the report API
         if isinstance(err, SmimeTuiError) and not isinstance(err, CmsError):
             raise
         return _error(

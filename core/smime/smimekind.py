@@ -61,7 +61,7 @@ def sniff(data: bytes) -> str | None:
                 and signed["encap_content_info"]["content"].native is None
             )
             return "certs-only" if bare else "signed"
-    except Exception:  # noqa: BLE001 - hostile bytes: unreadable, the label decides
+    except Exception:  # hostile bytes: unreadable, the label decides
         return None
     return None
 

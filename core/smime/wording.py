@@ -204,3 +204,8 @@ def next_step(report: SecurityReport) -> str:
     if report.problems:
         return "Treat the sender as unverified: nothing in this message is signed."
     return ""
+
+
+def grouped_fingerprint(sha256: str) -> str:
+    """A SHA-256 fingerprint grouped in pairs, so that people can compare it aloud."""
+    return ":".join(sha256[i : i + 2] for i in range(0, len(sha256), 2)).upper()

@@ -121,3 +121,34 @@ def test_contacts_import_replacement_refused_without_yes(
     assert _certs(Contacts(cli_home), "alice@example.org") == [
         mail.asn1(fixture_pki.alice).sha256.hex()
     ]
+
+
+# -- reading is not harvesting: one explicit call (core/read/harvest) ---------------------------
+def test_looking_up_the_signer_writes_nothing(fixture_pki: FixturePKI, ctx, home: Home) -> None:
+    from smimetui.core.read.harvest import signer_record
+
+    report = inspect_message(_mail(fixture_pki.alice, fixture_pki.intermediate), ctx)
+    record = signer_record(home, report)
+    assert record is not None and not record.in_contacts and not record.harvested
+    assert _certs(Contacts(home), "alice@example.org") == []  # a lookup stores nothing
+
+
+def test_learning_needs_a_known_contact(fixture_pki: FixturePKI, ctx, home: Home) -> None:
+    from smimetui.core.read.harvest import learn_from_message, signer_record
+
+    report = inspect_message(_mail(fixture_pki.alice, fixture_pki.intermediate), ctx)
+    assert learn_from_message(home, report) is False  # a stranger's certificate: ctrl+k asks
+    assert _certs(Contacts(home), "alice@example.org") == []
+    Contacts(home).add_certificate(fixture_pki.alice.cert, source="file", accepted=True)
+    assert learn_from_message(home, report) is True
+    record = signer_record(home, report, learnt=True)
+    assert record is not None and record.in_contacts and record.source == "file"
+    assert record.harvested
+
+
+def test_learning_refuses_what_harvest_refuses(fixture_pki: FixturePKI, ctx, home: Home) -> None:
+    from smimetui.core.read.harvest import learn_from_message
+
+    Contacts(home).add_certificate(fixture_pki.alice.cert, source="file", accepted=True)
+    raw = _mail(fixture_pki.alice, fixture_pki.intermediate).replace(b"My new", b"My old")
+    assert learn_from_message(home, inspect_message(raw, ctx)) is False  # a bad signature

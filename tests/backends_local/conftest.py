@@ -38,7 +38,7 @@ class Recorder:
 
     received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
 
-    async def handle_MAIL(  # noqa: N802 (aiosmtpd hook name)
+    async def handle_MAIL(  # (aiosmtpd hook name)
         self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
     ) -> str:
         if address.startswith("blocked@"):
@@ -47,7 +47,7 @@ class Recorder:
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
-    async def handle_RCPT(  # noqa: N802
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         if address.startswith("nobody@"):
@@ -55,7 +55,7 @@ class Recorder:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted for delivery"
 

@@ -184,7 +184,7 @@ class _Handler(BaseHTTPRequestHandler):
     def auth(self) -> AuthServer:
         return self.server.auth  # type: ignore[attr-defined,no-any-return]
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         self.auth.log.append(f"GET {parts.path}")
         if parts.path == "/.well-known/openid-configuration":
@@ -198,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(404, {"error": "not_found"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         path = urlsplit(self.path).path
@@ -220,5 +220,5 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return

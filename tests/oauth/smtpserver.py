@@ -65,13 +65,13 @@ class OAuthHandler:
         await server.challenge_auth(json.dumps(error))
         return AuthResult(success=False, handled=False, message="535 5.7.8 Authentication failed")
 
-    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:  # noqa: N802
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
         return await self._auth(server, args, "XOAUTH2")
 
-    async def auth_OAUTHBEARER(self, server: Any, args: list[str]) -> AuthResult:  # noqa: N802
+    async def auth_OAUTHBEARER(self, server: Any, args: list[str]) -> AuthResult:
         return await self._auth(server, args, "OAUTHBEARER")
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted for delivery"
 

@@ -300,7 +300,7 @@ class DictKeyring(KeyringBackend):
     """
 
     @properties.classproperty
-    def priority(cls) -> float:  # noqa: N805
+    def priority(cls) -> float:
         raise RuntimeError("only used when set explicitly")
 
     def __init__(self) -> None:

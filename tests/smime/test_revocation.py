@@ -32,7 +32,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     crl: bytes = b""
     requests: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:  # http.server's naming
         self.requests.append(self.path)
         if self.path != "/root.crl":
             self.send_error(404)

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from smimetui.core.contacts import Contacts
 from smimetui.core.home import Home
-from smimetui.tui import certimport
+from smimetui.core.read import certificate_import as certimport
 from smimetui.tui.screens.contacts import ContactsScreen
 from smimetui.tui.widgets.security_pane import SecurityPane
 
@@ -65,7 +65,6 @@ async def test_pane_lists_every_problem(demo_home: Home) -> None:
 
 
 def test_import_rule_is_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    import smimetui.core.contacts as contacts
-
-    monkeypatch.setattr(contacts, "why_not_harvestable", lambda report: "core said no")
+    # The ctrl+k wording defers to the contacts' rule (the one `contacts import` applies).
+    monkeypatch.setattr(certimport, "why_not_harvestable", lambda report: "core said no")
     assert certimport.why_not_importable(None) == "Not imported: core said no."  # type: ignore[arg-type]

@@ -138,12 +138,12 @@ async def test_early_opening_is_taken_over_by_the_app(home: Home, mail_user: Mai
             break
         time.sleep(0.05)
     assert getattr(backend, "connects", 0) == 1
-    opening = app.session._opening  # noqa: SLF001 - the early opening, before the app runs
+    opening = app.session._opening  # the early opening, before the app runs
     assert opening is not None and opening.folder == "INBOX"
     async with app.run_test(size=SIZE) as pilot:
         lst = app.screen.query_one(MessageList)
         await until(pilot, lambda: len(lst.index) == 7)
-        assert app.session._opening is None  # noqa: SLF001 - taken over by the app's worker
+        assert app.session._opening is None  # taken over by the app's worker
         assert getattr(backend, "connects", 0) == 1
 
 

@@ -63,13 +63,13 @@ async def test_growing_keeps_cursor_scroll_and_drawn_rows() -> None:
         await pilot.pause()
         cursor, top, uid = lst.cursor, lst.scroll_offset.y, lst.current_uid
         assert top > 0
-        drawn = lst._cache.get(cursor - 1)  # noqa: SLF001 - a row drawn before the growth
+        drawn = lst._cache.get(cursor - 1)  # a row drawn before the growth
         assert drawn is not None
         lst.grow_index(Newest(5500))
         await pilot.pause()
         assert len(lst.index) == 5500
         assert (lst.cursor, lst.scroll_offset.y, lst.current_uid) == (cursor, top, uid)
-        assert lst._cache.get(cursor - 1) is drawn  # noqa: SLF001 - not drawn again
+        assert lst._cache.get(cursor - 1) is drawn  # not drawn again
         assert lst.max_scroll_y > 5000  # the scrollbar knows the new length
 
 

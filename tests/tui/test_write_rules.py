@@ -12,14 +12,9 @@ from smimetui.core.home import Home
 from smimetui.core.smime import pki
 from smimetui.core.smime.keystore import Keystore
 from smimetui.core.smime.report import EncryptionReport, EncryptionStatus, SecurityReport
-from smimetui.tui.outgoing import (
-    OutgoingMail,
-    WriteContext,
-    build,
-    forward,
-    reply_to,
-    self_recipient,
-)
+from smimetui.core.write.form import OutgoingMail, forward, reply_to, to_rfc5322
+from smimetui.core.write.send import Writer, build, self_recipient, writing_id
+from smimetui.tui.outgoing import writer_for
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.services import Identity, MailSession
@@ -118,12 +113,13 @@ def test_account_ids_and_include_certs_reach_signing(
     )
     session = MailSession(demo_home, None, Identity("robin@example.org"), account=account)  # type: ignore[arg-type]
     session.ask_passphrase = lambda ident, attempt: b"demo"
-    ctx = WriteContext(session)
-    assert ctx.identity("sign").id == sign_id and ctx.identity("encrypt").id == enc_id
+    writer = writer_for(session)
+    assert writing_id(writer, "sign").id == sign_id
+    assert writing_id(writer, "encrypt").id == enc_id
     enc_cert = Keystore(demo_home).get(enc_id).load_cert()
-    assert self_recipient(ctx).cert == enc_cert  # drafts and Sent copies: the encryption ID
+    assert self_recipient(writer).cert == enc_cert  # drafts and Sent copies: the encryption ID
     mail = OutgoingMail("robin@example.org", to="alice@example.org", body="Hi\n", sign=True)
-    signed = _signed_data(build(ctx, mail).data)
+    signed = _signed_data(_build(writer, mail).data)
     # announced as our encryption preference (SMIMEEncryptionKeyPreference, RFC 8551)
     attrs = signed["signer_infos"][0]["signed_attrs"]
     pref = next(a for a in attrs if a["type"].dotted == "1.2.840.113549.1.9.16.2.11")
@@ -132,8 +128,12 @@ def test_account_ids_and_include_certs_reach_signing(
     serial = signed["signer_infos"][0]["sid"].chosen["serial_number"].native
     assert serial == Keystore(demo_home).get(sign_id).load_cert().serial_number
     with_certs = replace(account, include_certs=True)
-    ctx = WriteContext(replace_session(session, with_certs))
-    assert len(_signed_data(build(ctx, mail).data)["certificates"]) >= 1
+    writer = writer_for(replace_session(session, with_certs))
+    assert len(_signed_data(_build(writer, mail).data)["certificates"]) >= 1
+
+
+def _build(writer: Writer, mail: OutgoingMail):  # type: ignore[no-untyped-def]
+    return build(writer, to_rfc5322(mail), sign=mail.sign, encrypt=mail.encrypt)
 
 
 def replace_session(session: MailSession, account: object) -> MailSession:

@@ -10,11 +10,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from smimetui.core.smime.report import CertInfo, ChainLink
+from smimetui.core.smime.wording import grouped_fingerprint
 
-
-def fingerprint(sha256: str) -> str:
-    """Grouped in pairs so that people can compare it aloud."""
-    return ":".join(sha256[i : i + 2] for i in range(0, len(sha256), 2)).upper()
+fingerprint = grouped_fingerprint  # the name the screens use
 
 
 def certificate_lines(cert: CertInfo) -> list[str]:

@@ -23,18 +23,17 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 from smimetui.core.errors import InputError
 from smimetui.core.smime.report import SecurityReport
 from smimetui.core.smime.senders import reply_to_mismatch
-from smimetui.tui import messages as m
-from smimetui.tui.drafts import mail_from_draft
-from smimetui.tui.editor import edit_text, editor_command
-from smimetui.tui.keys import UiSettings
-from smimetui.tui.outgoing import (
+from smimetui.core.write.form import (
     OutgoingMail,
-    WriteContext,
     attach_file,
     forward,
+    mail_from_draft,
     reply_to,
-    send,
 )
+from smimetui.tui import messages as m
+from smimetui.tui.editor import edit_text, editor_command
+from smimetui.tui.keys import UiSettings
+from smimetui.tui.outgoing import send, writer_for
 from smimetui.tui.screens.compose_directory import DirectoryLookup
 from smimetui.tui.screens.compose_drafts import AUTOSAVE_SECONDS, DraftAutosave
 from smimetui.tui.screens.confirm import ConfirmScreen
@@ -102,7 +101,7 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
         super().__init__()
         self.session = session
         self.settings = settings or UiSettings()
-        self.ctx = WriteContext(session)
+        self.writer = writer_for(session)
         self.mail = self._initial_mail(mode, original)
         replying = original is not None and mode in ("reply", "reply-all")
         self.reply_warning = reply_to_mismatch(original) if original and replying else None
@@ -216,7 +215,7 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="send", description="send")
     def _send(self, mail: OutgoingMail) -> None:
-        summary = send(self.ctx, mail)
+        summary = send(self.writer, mail)
         self.discard_saved_draft()
         self.post_message(m.MessageSent(summary))
 
@@ -281,7 +280,7 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
         if event.value.strip():
             try:
                 self.mail = attach_file(self._read_form(), event.value.strip())
-            except Exception as err:  # noqa: BLE001 - shown through the one error path
+            except Exception as err:  # shown through the one error path
                 self.app.show_error(err)  # type: ignore[attr-defined]
             self._show_state()
             self.mark_dirty()

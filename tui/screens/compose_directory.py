@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.content import Content
 
-from smimetui.tui import messages as m
-from smimetui.tui.directory import (
+from smimetui.core.contacts import CertificateChange
+from smimetui.core.write.directory_lookup import (
     change_question,
     found_details,
     found_line,
@@ -21,6 +21,7 @@ from smimetui.tui.directory import (
     lookup_missing,
     resolve,
 )
+from smimetui.tui import messages as m
 from smimetui.tui.screens.compose_recipients import RecipientCertificates
 from smimetui.tui.screens.confirm import ConfirmScreen
 
@@ -63,7 +64,7 @@ class DirectoryLookup(RecipientCertificates):
         self.post_message(m.DirectoryImported(summary, changes))
 
     @work(thread=True, exit_on_error=False, group="directory", description="directory change")
-    def resolve_directory_change(self, change: object, accept: bool) -> None:
+    def resolve_directory_change(self, change: CertificateChange, accept: bool) -> None:
         summary = resolve(self.session.home, change, accept)
         self.app.call_from_thread(self.notify, Content(summary), title="Contacts")
 

@@ -15,17 +15,18 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from smimetui.core.write.drafts import discard_draft, save_draft
+from smimetui.core.write.form import OutgoingMail
+from smimetui.core.write.send import Writer
 from smimetui.tui import messages as m
-from smimetui.tui.drafts import discard_draft, save_draft
-from smimetui.tui.outgoing import OutgoingMail, WriteContext
 
 AUTOSAVE_SECONDS = 30.0
 
 
 class DraftAutosave(Screen[None]):
-    """Mixin for the compose screen; needs ``ctx`` and ``_read_form``."""
+    """Mixin for the compose screen; needs ``writer`` and ``_read_form``."""
 
-    ctx: WriteContext
+    writer: Writer
 
     def _init_drafts(self, draft_uid: int | None) -> None:
         self.draft_uid = draft_uid  # the stored draft this form replaces when saved again
@@ -98,7 +99,7 @@ class DraftAutosave(Screen[None]):
     @work(thread=True, exit_on_error=False, group="draft", description="save draft")
     def _save_draft(self, mail: OutgoingMail, edits: int, *, close: bool, encrypt: bool) -> None:
         with self._draft_lock:
-            folder, uid = save_draft(self.ctx, mail, self.draft_uid, encrypt=encrypt)
+            folder, uid = save_draft(self.writer, mail, self.draft_uid, encrypt=encrypt)
             self.draft_uid = uid
         self.post_message(m.DraftSaved(folder, encrypt, edits, close))
 
@@ -121,5 +122,5 @@ class DraftAutosave(Screen[None]):
         """The message was sent: its draft goes (blocking: call from the send worker)."""
         with self._draft_lock:
             if self.draft_uid is not None:
-                discard_draft(self.ctx.session, self.draft_uid)
+                discard_draft(self.writer, self.draft_uid)
                 self.draft_uid = None

@@ -15,8 +15,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from smimetui.core.write.form import OutgoingMail
+from smimetui.core.write.recipient_check import recipient_lines
+from smimetui.core.write.send import Writer
 from smimetui.tui import messages as m
-from smimetui.tui.outgoing import OutgoingMail, recipient_lines
 from smimetui.tui.services import MailSession
 
 if TYPE_CHECKING:
@@ -26,9 +28,10 @@ CHECK_DELAY = 0.4  # seconds after the last keystroke in To/Cc/Bcc
 
 
 class RecipientCertificates(Screen[None]):
-    """Mixin for the compose screen; needs ``session``, ``mail`` and ``_read_form``."""
+    """Mixin for the compose screen; needs ``session``, ``writer``, ``mail`` and ``_read_form``."""
 
     session: MailSession
+    writer: Writer
     mail: OutgoingMail
 
     def _init_recipients(self) -> None:
@@ -53,7 +56,7 @@ class RecipientCertificates(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="recipients", description="check")
     def check_recipients(self, addresses: list[str], generation: int) -> None:
-        lines = recipient_lines(self.session, addresses) if addresses else []
+        lines = recipient_lines(self.writer, addresses) if addresses else []
         missing = tuple(ln.address for ln in lines if not ln.ok)
         texts = tuple((ln.text, ln.ok) for ln in lines)
         self.post_message(m.RecipientsChecked(texts, generation, missing))

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from smimetui.core.backends.base import Folder
+from smimetui.core.read.certificate_import import ImportOutcome
 from smimetui.core.smime.report import Attachment, SecurityReport
 from smimetui.tui import messages as m
-from smimetui.tui.certimport import ImportOutcome
 from smimetui.tui.screens.certificate import CertificateScreen, fingerprint
 from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.screens.mailbox_workers import MailboxWorkers
@@ -98,7 +98,7 @@ class MessageActions(MailboxWorkers):
     def action_import_certificate(self) -> None:
         if self.report is None:
             return
-        from smimetui.tui.certimport import describe_import, why_not_importable
+        from smimetui.core.read.certificate_import import describe_import, why_not_importable
 
         report = self.report
         reason = why_not_importable(report)
@@ -121,7 +121,7 @@ class MessageActions(MailboxWorkers):
         self.app.push_screen(dialog, answered)
 
     def action_trust_root(self) -> None:
-        from smimetui.tui.certimport import why_not_trustable
+        from smimetui.core.read.certificate_import import why_not_trustable
 
         report = self.report
         sig = report.signature if report else None

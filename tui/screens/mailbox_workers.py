@@ -11,11 +11,13 @@ import threading
 from textual import work
 from textual.screen import Screen
 
+from smimetui.core.contacts import CertificateChange
 from smimetui.core.errors import KeyUnlockError, NoTrashError, SmimeTuiError
+from smimetui.core.read.certificate_import import ImportOutcome
+from smimetui.core.read.harvest import learn_from_message, signer_record
 from smimetui.core.sanitize import clean_line
 from smimetui.core.smime.report import Attachment, EncryptionStatus, SecurityReport
 from smimetui.tui import messages as m
-from smimetui.tui.certimport import ImportOutcome
 from smimetui.tui.services import MailSession
 
 FIRST_ROWS_WAIT = 1.0  # seconds a cold sync waits for its first rows to be drawn
@@ -69,7 +71,7 @@ class MailboxWorkers(Screen[None]):
 
         index = self.session.open_folder(folder, progress)
         if self.threading:
-            from smimetui.tui.threads import thread_index
+            from smimetui.core.backends.thread_index import thread_index
 
             index = thread_index(index)
         self.post_message(m.FolderOpened(folder, index))
@@ -83,8 +85,12 @@ class MailboxWorkers(Screen[None]):
     )
     def load_message(self, folder: str, uid: int) -> None:
         raw, report = self.session.open_message(folder, uid)
+        home = self.session.home
         try:
-            signer = self.session.signer_record(report)
+            # Reading a good signed message from a known contact teaches their capabilities
+            # and encryption preference (RFC 8551 §2.5): the one explicit call that writes.
+            learnt = learn_from_message(home, report)
+            signer = signer_record(home, report, learnt=learnt)
         except SmimeTuiError:  # a damaged address book must not hide the message
             signer = None
         self.post_message(m.MessageLoaded(folder, uid, raw, report, signer))
@@ -112,7 +118,7 @@ class MailboxWorkers(Screen[None]):
                 return
             try:
                 report = self.session.verify_for_badge(folder, uid, hint)  # type: ignore[arg-type]
-            except Exception:  # noqa: BLE001 - a broken row keeps its hint badge; opening it says why
+            except Exception:  # a broken row keeps its hint badge; opening it says why
                 continue
             if report is not None:
                 self.post_message(m.SecurityInspected(folder, uid, report))
@@ -156,19 +162,21 @@ class MailboxWorkers(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="certs", description="import")
     def import_certificate(self, report: SecurityReport) -> None:
-        from smimetui.tui.certimport import import_sender_certificate
+        from smimetui.core.read.certificate_import import import_sender_certificate
 
-        outcome = import_sender_certificate(self.session, report)
+        outcome = import_sender_certificate(self.session.home, report)
         if outcome.needs_confirmation:
             self.app.call_from_thread(self._confirm_replacement, report, outcome)
             return
         self.post_message(m.CertificateImported(outcome.summary))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="certs", description="replace")
-    def resolve_change(self, report: SecurityReport, change: object, accept: bool) -> None:
-        from smimetui.tui.certimport import resolve_change
+    def resolve_change(
+        self, report: SecurityReport, change: CertificateChange, accept: bool
+    ) -> None:
+        from smimetui.core.read.certificate_import import resolve_change
 
-        summary = resolve_change(self.session, report, change, accept)
+        summary = resolve_change(self.session.home, report, change, accept)
         self.post_message(m.CertificateImported(summary))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="attachments", description="save")

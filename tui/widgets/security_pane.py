@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from smimetui.core.read.harvest import SignerRecord
 from smimetui.core.smime.report import (
     ChainLink,
     EncryptionReport,
@@ -21,7 +22,6 @@ from smimetui.core.smime.report import (
     SignatureReport,
 )
 from smimetui.core.smime.wording import encryption_headline, revocation_words
-from smimetui.tui.services import SignerRecord
 from smimetui.tui.verdict import Level, Verdict, verdict_for
 from smimetui.tui.widgets.transport_sections import dmarc_note, fill_transport
 
@@ -145,7 +145,7 @@ def contact_lines(signer: SignerRecord | None, report: SecurityReport | None = N
     if signer is None:
         return []
     if not signer.in_contacts:
-        from smimetui.tui.certimport import why_not_importable
+        from smimetui.core.read.certificate_import import why_not_importable
 
         reason = why_not_importable(report) if report is not None else None
         how = "ctrl+k adds it, after asking" if reason is None else reason.rstrip(".")

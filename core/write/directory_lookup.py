@@ -1,4 +1,5 @@
-"""Certificate directories for the compose screen (issue 7): look up, describe, import.
+"""Certificate directories for recipients without a certificate: look up, describe, import
+(the compose screen's ctrl+l).
 
 Blocking (LDAP, the address book): called from workers only.  Nothing found is trusted because
 of where it came from; core validated each certificate, and only the usable ones are imported.
@@ -8,23 +9,22 @@ A changed certificate for a known address comes back as a change the user must c
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
+from smimetui.core.contacts import CertificateChange, Contacts
+from smimetui.core.directory import load_directories
 from smimetui.core.home import Home
-from smimetui.tui.screens.certificate import fingerprint
+from smimetui.core.ldap_lookup import Found, import_found, lookup_recipients
+from smimetui.core.smime.wording import grouped_fingerprint as fingerprint
 
 
-def lookup_missing(home: Home, addresses: Sequence[str]) -> dict[str, list[Any]] | None:
+def lookup_missing(home: Home, addresses: Sequence[str]) -> dict[str, list[Found]] | None:
     """Certificates per address from every configured directory; None when none is set up."""
-    from smimetui.core.directory import load_directories
-    from smimetui.core.ldap_lookup import lookup_recipients
-
     if not addresses or not load_directories(home):
         return None
     return lookup_recipients(home, addresses)
 
 
-def found_line(address: str, found: Sequence[Any]) -> str:
+def found_line(address: str, found: Sequence[Found]) -> str:
     """The directory's answer for one recipient, for the certificate line."""
     if not found:
         return f"{address}: not in the directory"
@@ -35,7 +35,7 @@ def found_line(address: str, found: Sequence[Any]) -> str:
     return f"{address}: only unusable certificates in {source} ({found[0].problems[0]})"
 
 
-def found_details(found: Iterable[Any]) -> str:
+def found_details(found: Iterable[Found]) -> str:
     """Every certificate found, with its source and validation status, for the dialog."""
     blocks = []
     for f in found:
@@ -48,10 +48,8 @@ def found_details(found: Iterable[Any]) -> str:
     return "\n".join(blocks)
 
 
-def import_usable(home: Home, found: Sequence[Any]) -> tuple[str, list[Any]]:
+def import_usable(home: Home, found: Sequence[Found]) -> tuple[str, list[CertificateChange]]:
     """Import the usable certificates; (summary, changes that need the user's yes)."""
-    from smimetui.core.ldap_lookup import import_found
-
     changes = import_found(home, found)
     usable = [f for f in found if f.usable]
     waiting = {c.new_fingerprint for c in changes}
@@ -61,7 +59,7 @@ def import_usable(home: Home, found: Sequence[Any]) -> tuple[str, list[Any]]:
     return summary, changes
 
 
-def change_question(change: Any) -> tuple[str, str]:
+def change_question(change: CertificateChange) -> tuple[str, str]:
     """(question, details with both fingerprints) for a changed certificate."""
     question = (
         f"{change.address} already has a different certificate in your contacts (a new key or "
@@ -71,9 +69,7 @@ def change_question(change: Any) -> tuple[str, str]:
     return question, f"{known}\nNew:    {fingerprint(change.new_fingerprint)}"
 
 
-def resolve(home: Home, change: Any, accept: bool) -> str:
-    from smimetui.core.contacts import Contacts
-
+def resolve(home: Home, change: CertificateChange, accept: bool) -> str:
     book = Contacts(home)
     if accept:
         book.confirm(change)

@@ -1,4 +1,5 @@
-"""ctrl+k: add the sender's certificate to the contacts, with confirmation.
+"""Adding the sender's certificate from a signed message to the contacts (the reader's ctrl+k),
+and whether the chain's root may be offered for trust (``t``).
 
 Only certificates from a good signature over the whole message, with a trusted chain and a
 signer that matches From, are offered (issue 6: harvested certificates).  A replacement for a
@@ -8,17 +9,26 @@ contact's known certificate needs a second confirmation showing both fingerprint
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from cryptography import x509
+
+from smimetui.core.contacts import (
+    SOURCE_MAIL,
+    CertificateChange,
+    Contacts,
+    harvest,
+    why_not_harvestable,
+)
 from smimetui.core.errors import ContactsError
+from smimetui.core.home import Home
 from smimetui.core.smime.report import SecurityReport
-from smimetui.tui.screens.certificate import fingerprint
+from smimetui.core.smime.wording import grouped_fingerprint as fingerprint
 
 
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
     summary: str = ""
-    change: Any = None  # a contacts.CertificateChange waiting for the user's yes
+    change: CertificateChange | None = None  # waiting for the user's yes
     question: str = ""
     details: str = ""
 
@@ -30,19 +40,13 @@ class ImportOutcome:
 def why_not_importable(report: SecurityReport) -> str | None:
     """None when the signer's certificate may be imported, else the reason in a sentence.
 
-    The rule is core's (``contacts.why_not_harvestable``); this only words it for a dialog.
+    The rule is ``contacts.why_not_harvestable``; this words it for a dialog.
     """
-    from smimetui.core.contacts import why_not_harvestable
-
     reason = why_not_harvestable(report)
     if reason is None:
         return None
     hint = " (trust the root first: t)" if "root you trust" in reason else ""
     return f"Not imported: {reason}{hint}."
-
-
-def can_import(report: SecurityReport, session: Any) -> bool:
-    return why_not_importable(report) is None
 
 
 def why_not_trustable(report: SecurityReport) -> str | None:
@@ -92,20 +96,16 @@ def _stored(report: SecurityReport) -> str:
     )
 
 
-def import_sender_certificate(session: Any, report: SecurityReport) -> ImportOutcome:
+def import_sender_certificate(home: Home, report: SecurityReport) -> ImportOutcome:
     """Store the signer's certificate in the contacts (blocking: call from a worker).
 
     A certificate that replaces a known one (new key or issuer) is stored pending and comes
     back as a change to confirm with both fingerprints.
     """
-    from cryptography import x509
-
-    from smimetui.core.contacts import SOURCE_MAIL, Contacts, harvest
-
     reason = why_not_importable(report)
     if reason is not None:
         raise ContactsError(reason, title="Not imported")
-    book = Contacts(session.home)
+    book = Contacts(home)
     changes = harvest(book, report)
     if changes:
         change = changes[0]
@@ -123,10 +123,10 @@ def import_sender_certificate(session: Any, report: SecurityReport) -> ImportOut
     return ImportOutcome(summary=_stored(report))
 
 
-def resolve_change(session: Any, report: SecurityReport, change: Any, accept: bool) -> str:
-    from smimetui.core.contacts import Contacts
-
-    book = Contacts(session.home)
+def resolve_change(
+    home: Home, report: SecurityReport, change: CertificateChange, accept: bool
+) -> str:
+    book = Contacts(home)
     if accept:
         book.confirm(change)
         return _stored(report) + " It replaces the one you had."

@@ -1,4 +1,5 @@
-"""Optional threading: a FolderIndex that lists replies under the message they answer.
+"""Optional threading (the conversation view): a FolderIndex that lists replies under the
+message they answer.
 
 Threads are built from Message-ID / In-Reply-To of the summaries in one pass (O(n)); the
 result is an index over positions of the original, so rows still decode lazily.  A thread is

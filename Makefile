@@ -1,0 +1,22 @@
+# The checks CI runs (tests/run.sh also installs the servers and builds the wheel first).
+# `make check` before every commit; `make lint` alone takes seconds.
+PYTHON ?= python3
+PYTEST_ARGS ?=
+
+.PHONY: check lint ruff typecheck layers test
+
+check: lint test
+
+lint: ruff typecheck layers
+
+ruff:
+	$(PYTHON) -m ruff check core tui themes tests bench
+
+typecheck:
+	bash tests/typecheck.sh
+
+layers:
+	lint-imports
+
+test:
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
