@@ -125,6 +125,12 @@ def _choose(home: Home, store: Keystore, binding: str, address: str, purpose: st
     return _Chosen(ident.load_cert(), _certs(ident), ident.can_encrypt, keystore=(store, ident))
 
 
+def writing_certificate(home: Home, binding: str, address: str, purpose: str) -> x509.Certificate:
+    """The certificate of the ID that signs or receives (``purpose``), in the keystore or on a
+    token; IdentityError (or a token's error) when there is none."""
+    return _choose(home, Keystore(home), binding, address, purpose).cert
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     sign: bool = True

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from smimetui.core.contacts import Contacts
-from smimetui.core.errors import IdentityError, RecipientCertificateError
+from smimetui.core.errors import RecipientCertificateError, SmimeTuiError
 from smimetui.core.smime.recipients import choose_recipients
-from smimetui.core.write.send import Writer, validator, writing_id
+from smimetui.core.write.send import Writer, self_recipient, validator
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ def recipient_lines(writer: Writer, addresses: Sequence[str]) -> list[RecipientL
 def _self_line(writer: Writer, address: str) -> RecipientLine:
     """You are a recipient: your own encryption ID serves (as for the copy to yourself)."""
     try:
-        writing_id(writer, "encrypt")
-    except IdentityError as err:
+        self_recipient(writer)
+    except SmimeTuiError as err:  # no ID, or its token cannot be read
         return RecipientLine(address, False, err.message.rstrip("."))
     return RecipientLine(address, True, "your own digital ID")

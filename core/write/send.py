@@ -35,7 +35,7 @@ from smimetui.core.smime.compose import (
 )
 from smimetui.core.smime.encrypt import Recipient
 from smimetui.core.smime.keystore import DigitalId, Keystore
-from smimetui.core.smime.outgoing import Outgoing, bound_identity, prepare
+from smimetui.core.smime.outgoing import Outgoing, bound_identity, prepare, writing_certificate
 from smimetui.core.smime.passphrase import PassphraseSource
 from smimetui.core.smime.sign import SignOptions
 from smimetui.core.smime.trust import ChainValidator, TrustStore
@@ -84,7 +84,9 @@ def writing_id(writer: Writer, purpose: str) -> DigitalId:
 
 def self_recipient(writer: Writer) -> Recipient:
     """Yourself as a recipient (drafts, the Sent copy): your encryption ID's certificate."""
-    return Recipient("yourself", writing_id(writer, "encrypt").load_cert(), is_self=True)
+    binding = writer.account.encryption_id  # a keystore ID or one on a token
+    cert = writing_certificate(writer.home, binding, writer.address, "encrypt")
+    return Recipient("yourself", cert, is_self=True)
 
 
 def build(

@@ -325,6 +325,28 @@ class TestSigning:
         done = _openssl_verify(sent, pki_dir)
         assert done.returncode == 0, done.stderr
 
+    def test_the_write_path_encrypts_to_yourself_on_the_token(
+        self, rsa_card: Card, tmp_path: Path
+    ) -> None:
+        """The compose screen's copy to yourself and its recipient line use the token's
+        certificate when encryption_id is a token ID (core/write, shared with the CLI)."""
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from smimetui.core.smime.passphrase import ChainedPassphrases
+        from smimetui.core.write.recipient_check import _self_line
+        from smimetui.core.write.send import Writer, self_recipient
+
+        account = Account(
+            name="work",
+            email="alice@example.org",
+            maildir=str(tmp_path / "Mail"),
+            encryption_id=rsa_card.ref,
+        )
+        writer = Writer(rsa_card.home, account, ChainedPassphrases())
+        me = self_recipient(writer)
+        assert me.is_self and me.cert.public_bytes(Encoding.PEM) == (rsa_card.issued.cert_pem)
+        assert _self_line(writer, "alice@example.org").ok
+
 
 def _openssl_encrypt(card: Card, tmp_path: Path, *keyopt: str) -> Path:
     body = tmp_path / "body.txt"
