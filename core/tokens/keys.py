@@ -10,7 +10,7 @@ the key material is never read: ``private_bytes``/``private_numbers`` refuse.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Self
 
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
@@ -69,7 +69,28 @@ def _cannot(ref: KeyRef, what: str, err: BaseException) -> errors.TokenError:
     )
 
 
-class TokenRSAKey(rsa.RSAPrivateKey):
+class _StaysOnToken:
+    """What both token key classes refuse or share: the key never leaves the card, and a copy
+    of a handle is the handle."""
+
+    ref: KeyRef
+
+    def private_bytes(
+        self,
+        encoding: ser.Encoding,
+        format: ser.PrivateFormat,
+        encryption_algorithm: ser.KeySerializationEncryption,
+    ) -> bytes:
+        _refuse_export(self.ref.module.name)
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Self:
+        return self
+
+
+class TokenRSAKey(_StaysOnToken, rsa.RSAPrivateKey):
     def __init__(self, ref: KeyRef, public: rsa.RSAPublicKey) -> None:
         self.ref = ref
         self._public = public
@@ -137,22 +158,8 @@ class TokenRSAKey(rsa.RSAPrivateKey):
     def private_numbers(self) -> rsa.RSAPrivateNumbers:
         _refuse_export(self.ref.module.name)
 
-    def private_bytes(
-        self,
-        encoding: ser.Encoding,
-        format: ser.PrivateFormat,
-        encryption_algorithm: ser.KeySerializationEncryption,
-    ) -> bytes:
-        _refuse_export(self.ref.module.name)
 
-    def __copy__(self) -> TokenRSAKey:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, object]) -> TokenRSAKey:
-        return self
-
-
-class TokenECKey(ec.EllipticCurvePrivateKey):
+class TokenECKey(_StaysOnToken, ec.EllipticCurvePrivateKey):
     def __init__(self, ref: KeyRef, public: ec.EllipticCurvePublicKey) -> None:
         self.ref = ref
         self._public = public
@@ -225,20 +232,6 @@ class TokenECKey(ec.EllipticCurvePrivateKey):
 
     def private_numbers(self) -> ec.EllipticCurvePrivateNumbers:
         _refuse_export(self.ref.module.name)
-
-    def private_bytes(
-        self,
-        encoding: ser.Encoding,
-        format: ser.PrivateFormat,
-        encryption_algorithm: ser.KeySerializationEncryption,
-    ) -> bytes:
-        _refuse_export(self.ref.module.name)
-
-    def __copy__(self) -> TokenECKey:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, object]) -> TokenECKey:
-        return self
 
 
 _PSS = padding.PSS
