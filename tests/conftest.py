@@ -7,11 +7,14 @@ certificates are built days away from now), so tests never depend on a fixed dat
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from smimetui.core.home import Home
@@ -111,3 +114,26 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     root.mkdir()
     monkeypatch.setenv("SMIMETUI_HOME", str(root))
     yield Home.at(root)
+
+
+def localhost_tls(directory: Path, ca_name: str) -> ssl.SSLContext:
+    """A server TLS context for localhost/127.0.0.1 from a new test CA, whose certificate is
+    left in ``directory / "ca.pem"`` for the clients."""
+    ca = pki.make_ca(ca_name)
+    san = x509.SubjectAlternativeName(
+        [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    )
+    leaf = pki.make_leaf(
+        ca,
+        [],
+        common_name="localhost",
+        usage="sign",
+        eku=(ExtendedKeyUsageOID.SERVER_AUTH,),
+        extra_extensions=[(san, False)],
+    )
+    (directory / "ca.pem").write_bytes(ca.cert_pem)
+    (directory / "server.pem").write_bytes(leaf.cert_pem)
+    (directory / "server.key").write_bytes(leaf.key_pem())
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(directory / "server.pem", directory / "server.key")
+    return context

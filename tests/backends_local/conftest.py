@@ -7,9 +7,7 @@ required AUTH.  Every server refuses the recipient ``nobody@...`` and the sender
 
 from __future__ import annotations
 
-import ipaddress
 import socket
-import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +16,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from smimetui.core.smime import pki
+from tests.conftest import localhost_tls
 
 USER, PASSWORD = "alice", "s3cret pässword"
 
@@ -80,23 +76,7 @@ class SmtpServers:
 @pytest.fixture(scope="session")
 def smtp_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpServers]:
     directory = tmp_path_factory.mktemp("smtp-tls")
-    ca = pki.make_ca("SMTP Test CA")
-    san = x509.SubjectAlternativeName(
-        [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    )
-    leaf = pki.make_leaf(
-        ca,
-        [],
-        common_name="localhost",
-        usage="sign",
-        eku=(ExtendedKeyUsageOID.SERVER_AUTH,),
-        extra_extensions=[(san, False)],
-    )
-    (directory / "ca.pem").write_bytes(ca.cert_pem)
-    (directory / "server.pem").write_bytes(leaf.cert_pem)
-    (directory / "server.key").write_bytes(leaf.key_pem())
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(directory / "server.pem", directory / "server.key")
+    context = localhost_tls(directory, "SMTP Test CA")
 
     recorder = Recorder()
     ports = free_port(), free_port(), free_port()

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import ipaddress
 import json
-import ssl
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +18,9 @@ from urllib.parse import urlencode
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from smimetui.core.smime import pki
 from tests.backends.dovecot import free_port
+from tests.conftest import localhost_tls
 
 SCOPE = "mail"
 
@@ -85,23 +81,7 @@ class OAuthSmtp:
 
 
 def start_smtp(introspection_url: str, directory: Path) -> OAuthSmtp:
-    ca = pki.make_ca("OAuth SMTP Test CA")
-    san = x509.SubjectAlternativeName(
-        [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    )
-    leaf = pki.make_leaf(
-        ca,
-        [],
-        common_name="localhost",
-        usage="sign",
-        eku=(ExtendedKeyUsageOID.SERVER_AUTH,),
-        extra_extensions=[(san, False)],
-    )
-    (directory / "ca.pem").write_bytes(ca.cert_pem)
-    (directory / "server.pem").write_bytes(leaf.cert_pem)
-    (directory / "server.key").write_bytes(leaf.key_pem())
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(directory / "server.pem", directory / "server.key")
+    context = localhost_tls(directory, "OAuth SMTP Test CA")
     handler = OAuthHandler(introspection_url)
     port = free_port()
     controller = Controller(
