@@ -10,7 +10,7 @@ check: lint test
 lint: ruff typecheck layers
 
 ruff:
-	$(PYTHON) -m ruff check core tui themes tests bench
+	$(PYTHON) -m ruff check core cli tui themes tests bench
 
 typecheck:
 	bash tests/typecheck.sh

@@ -1,4 +1,4 @@
-"""Package discovery for the folder layout (core/ tui/ themes/ install as smimetui.*).
+"""Package discovery for the folder layout (core/ cli/ tui/ themes/ install as smimetui.*).
 
 Everything else lives in pyproject.toml. The package list is derived from the folders, never
 written by hand: a hand-written list once dropped smimetui.tui.screens and smimetui.tui.widgets
@@ -8,7 +8,12 @@ from every real install while the editable install of the tests still worked.
 from setuptools import find_packages, setup
 
 # Top-level folder -> installed package name.
-ROOTS = {"core": "smimetui.core", "tui": "smimetui.tui", "themes": "smimetui.themes"}
+ROOTS = {
+    "core": "smimetui.core",
+    "cli": "smimetui.cli",
+    "tui": "smimetui.tui",
+    "themes": "smimetui.themes",
+}
 
 package_dir: dict[str, str] = {}
 packages: list[str] = []

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from smimetui.core.cms.encrypt import Preference, Recipient, encrypt
+from smimetui.core.cms.sign import SigningKey, build_signed_data
 from smimetui.core.errors import SmimeTuiError
-from smimetui.core.smime import pki
-from smimetui.core.smime.encrypt import Preference, Recipient, encrypt
-from smimetui.core.smime.keycandidates import StaticKeyCandidate
-from smimetui.core.smime.sign import SigningKey, build_signed_data
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.keycandidates import StaticKeyCandidate
 
 Op = tuple[str, float, int, bytes]
 DER_OPS = ("tag", "length", "indefinite", "huge", "truncate", "drop", "dup", "noise", "flip")
@@ -237,13 +237,13 @@ def targets(seeds: Seeds) -> dict[str, Callable[[bytes], object]]:
     """The public core API, each taking one input; only SmimeTuiError may come out."""
     import tempfile
 
-    from smimetui.core.home import Home
-    from smimetui.core.smime.envelope import decrypt_envelope, describe_envelope
-    from smimetui.core.smime.inspect import InspectContext, inspect_message
-    from smimetui.core.smime.mimewalk import parse_message
-    from smimetui.core.smime.report import CertInfo
-    from smimetui.core.smime.signeddata import verify_signed_data
-    from smimetui.core.smime.trust import ChainValidator, TrustStore
+    from smimetui.core.cms.certinfo import CertInfo
+    from smimetui.core.cms.envelope import decrypt_envelope, describe_envelope
+    from smimetui.core.cms.signeddata import verify_signed_data
+    from smimetui.core.pki.trust import ChainValidator, TrustStore
+    from smimetui.core.read.inspect import InspectContext, inspect_message
+    from smimetui.core.read.mimewalk import parse_message
+    from smimetui.core.settings.home import Home
 
     store = TrustStore(Home.at(tempfile.mkdtemp(prefix="smimetui-fuzz-")), use_system=False)
     store.add(seeds.certs[0])

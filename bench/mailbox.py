@@ -31,9 +31,9 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` and ``tests`` i
 import imapclient
 
 from bench.common import Record, parser, progress, report
-from smimetui.core.backends.cache import HeaderCache
-from smimetui.core.backends.cached_index import CachedIndex
-from smimetui.core.backends.imap import ImapBackend
+from smimetui.core.mail.imap.backend import ImapBackend
+from smimetui.core.mail.imap.cached_index import CachedIndex
+from smimetui.core.mail.imap.header_cache import HeaderCache
 from tests.backends.dovecot import Dovecot
 from tests.backends.messages import make_message
 

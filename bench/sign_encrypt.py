@@ -18,10 +18,10 @@ from pathlib import Path
 
 from bench.common import Record, parser, progress, report, timed
 from bench.smime_corpus import body, make_pki, workdir
-from smimetui.core.smime import pki
-from smimetui.core.smime.compose import ComposeOptions, compose
-from smimetui.core.smime.encrypt import Recipient
-from smimetui.core.smime.sign import SigningKey
+from smimetui.core.cms.encrypt import Recipient
+from smimetui.core.cms.sign import SigningKey
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.write.sign_encrypt import ComposeOptions, compose
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
-from smimetui.core.smime import pki
+from smimetui.core.pki import makecerts as pki
 
 WORDS = [
     "alpha",

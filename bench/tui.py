@@ -32,7 +32,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from bench.common import Record, parser, progress, report
-from smimetui.core.backends.base import SEEN, ListIndex, SecurityHint, Summary
+from smimetui.core.mail.base import SEEN, ListIndex, SecurityHint, Summary
 from smimetui.tui.widgets.message_list import MessageList
 
 SIZE = (160, 50)

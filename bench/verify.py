@@ -18,9 +18,9 @@ from bench.smime_corpus import (
     workdir,
     write_all,
 )
-from smimetui.core.home import Home
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.trust import ChainValidator, TrustStore
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.settings.home import Home
 
 
 def main() -> None:

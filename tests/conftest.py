@@ -17,9 +17,9 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.pki import Issued
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.settings.home import Home
 
 
 @dataclass(frozen=True)

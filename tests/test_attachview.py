@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.attachview import (
+from smimetui.core.errors import InputError
+from smimetui.core.read.mailcap import (
     command_line,
     expand,
     find_viewer,
@@ -16,7 +17,6 @@ from smimetui.core.attachview import (
     private_copy,
     run_viewer,
 )
-from smimetui.core.errors import InputError
 
 MAILCAP = r"""# comment
 application/pdf; zathura %s; test=false
@@ -95,7 +95,7 @@ class TestRun:
 
 
 def test_xdg_open_refuses_names_a_desktop_may_run() -> None:
-    from smimetui.core.attachview import Viewer
+    from smimetui.core.read.mailcap import Viewer
 
     with pytest.raises(InputError, match="could be run as a program"):
         run_viewer(

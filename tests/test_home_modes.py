@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.backends.cache import HeaderCache
-from smimetui.core.cli.main import main
-from smimetui.core.contacts import Contacts
-from smimetui.core.demo import ensure_demo_home
-from smimetui.core.home import Home
+from smimetui.cli.main import main
+from smimetui.core.demo.home import ensure_demo_home
+from smimetui.core.mail.imap.header_cache import HeaderCache
+from smimetui.core.pki.contacts import Contacts
+from smimetui.core.settings.home import Home
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The built wheel holds every module and stylesheet of core/, tui/ and themes/.
+"""The built wheel holds every module and stylesheet of core/, cli/, tui/ and themes/.
 
 A hand-written package list once left smimetui.tui.screens and smimetui.tui.widgets out of
 every real install while the editable install of the tests hid it; setup.py now derives the
@@ -16,7 +16,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"core": "smimetui/core", "tui": "smimetui/tui", "themes": "smimetui/themes"}
+FOLDERS = {
+    "core": "smimetui/core",
+    "cli": "smimetui/cli",
+    "tui": "smimetui/tui",
+    "themes": "smimetui/themes",
+}
 
 
 def _source_files() -> set[str]:
@@ -69,4 +74,4 @@ def test_wheel_declares_the_console_script(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         entry_points = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
         text = archive.read(entry_points).decode()
-    assert "smimetui = smimetui.core.cli.main:main" in text
+    assert "smimetui = smimetui.cli.main:main" in text

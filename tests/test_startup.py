@@ -12,11 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.launch import SPLASH
+from smimetui.cli.launch import SPLASH
 from tests.adversarial.tty import PtyRun
 
 # Loaded only by the commands that need them: directories (LDAP), chain validation, crypto.
-HEAVY = ("ldap3", "pyhanko_certvalidator", "smimetui.core.directory", "smimetui.core.smime.trust")
+HEAVY = (
+    "ldap3",
+    "pyhanko_certvalidator",
+    "smimetui.core.directory.servers",
+    "smimetui.core.pki.trust",
+)
 
 
 def modules_after(code: str) -> set[str]:
@@ -33,13 +38,13 @@ def heavy(modules: set[str]) -> list[str]:
 
 
 def subcommand_modules(modules: set[str]) -> list[str]:
-    return sorted(m for m in modules if m.startswith("smimetui.core.cli.cmd_"))
+    return sorted(m for m in modules if m.startswith("smimetui.cli.cmd_"))
 
 
 class TestParser:
     def test_no_command_imports_no_subcommand(self) -> None:
         code = (
-            "from smimetui.core.cli.main import build_parser, modules_for\n"
+            "from smimetui.cli.main import build_parser, modules_for\n"
             "assert build_parser(modules_for([])).parse_args([]).command is None\n"
         )
         modules = modules_after(code)
@@ -49,18 +54,18 @@ class TestParser:
 
     def test_a_command_imports_its_own_module_only(self) -> None:
         code = (
-            "from smimetui.core.cli.main import build_parser, modules_for\n"
+            "from smimetui.cli.main import build_parser, modules_for\n"
             "argv = ['--home', '/nonexistent', 'account', 'list', '--json']\n"
             "assert build_parser(modules_for(argv)).parse_args(argv).command == 'account'\n"
         )
         modules = modules_after(code)
-        assert subcommand_modules(modules) == ["smimetui.core.cli.cmd_account"]
+        assert subcommand_modules(modules) == ["smimetui.cli.cmd_account"]
         assert heavy(modules) == []
 
     @pytest.mark.parametrize("argv", [["--help"], ["no-such-command"]])
     def test_help_and_mistakes_list_every_command(self, argv: list[str]) -> None:
         out = subprocess.run(
-            [sys.executable, "-m", "smimetui.core.cli.main", *argv],
+            [sys.executable, "-m", "smimetui.cli.main", *argv],
             capture_output=True,
             text=True,
             timeout=120,
@@ -77,7 +82,7 @@ def test_the_mail_reader_starts_without_the_heavy_modules(tmp_path: Path) -> Non
     code = (
         "import atexit, sys\n"
         f"atexit.register(lambda: open({str(record)!r}, 'w').write('\\n'.join(sys.modules)))\n"
-        "from smimetui.core.cli.main import main\n"
+        "from smimetui.cli.main import main\n"
         f"sys.exit(main(['--home', {str(tmp_path / 'home')!r}]))\n"
     )
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}

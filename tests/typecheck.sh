@@ -10,12 +10,12 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 tree="$(mktemp -d)"
 trap 'rm -rf "$tree"' EXIT
 mkdir "$tree/smimetui"
-for folder in core tui themes; do
+for folder in core cli tui themes; do
   ln -s "$repo/$folder" "$tree/smimetui/$folder"
 done
 cd "$tree"
 mypy=(python3 -m mypy --config-file "$repo/pyproject.toml" --cache-dir "$tree/.mypy_cache")
 status=0
-"${mypy[@]}" --strict -p smimetui.core 2>&1 | sed 's#^smimetui/##' || status=1
+"${mypy[@]}" --strict -p smimetui.core -p smimetui.cli 2>&1 | sed 's#^smimetui/##' || status=1
 "${mypy[@]}" -p smimetui.tui 2>&1 | sed 's#^smimetui/##' || status=1
 exit $status

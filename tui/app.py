@@ -16,7 +16,7 @@ from textual.worker import get_current_worker
 
 from smimetui import themes
 from smimetui.core.errors import SmimeTuiError
-from smimetui.core.smime.report import SecurityReport
+from smimetui.core.read.report import SecurityReport
 from smimetui.tui.commands import SmimeCommands
 from smimetui.tui.keys import UiSettings
 from smimetui.tui.screens.confirm import ConfirmScreen
@@ -78,7 +78,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
         return themes.variable_defaults(self.current_theme)
 
     def on_mount(self) -> None:
-        from smimetui.core.tokens.pin import use_asker
+        from smimetui.core.pki.tokens.pin import use_asker
 
         use_asker(self.ask_pin)  # the send path asks a token's PIN with the dialog, too
         if self.settings.keymap:
@@ -95,7 +95,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
     def action_switch_account(self) -> None:
         if self.session is None:
             return
-        from smimetui.core.accounts import load_accounts
+        from smimetui.core.settings.accounts import load_accounts
         from smimetui.tui.screens.accounts import AccountsScreen
 
         accounts = load_accounts(self.session.home)
@@ -126,7 +126,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
         )
 
     def _connect(self, name: str) -> None:
-        from smimetui.core.accounts import get_account
+        from smimetui.core.settings.accounts import get_account
         from smimetui.tui.run import open_session
 
         old = self.session
@@ -181,7 +181,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
 
     def ask_pin(self, token: str, hint: str, attempt: int) -> str | None:
         """A smart card's PIN: "PIN for token NAME, 1 try left" when the card says so."""
-        from smimetui.core.tokens.pin import question
+        from smimetui.core.pki.tokens.pin import question
 
         screen = PassphraseScreen(
             question(token, hint), attempt, title="Unlock smart card", secret="PIN"

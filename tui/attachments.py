@@ -10,8 +10,8 @@ from pathlib import Path
 import platformdirs
 
 from smimetui.core.errors import InputError
+from smimetui.core.read.report import Attachment
 from smimetui.core.sanitize import MAX_NAME_BYTES, clean_filename, fit_filename, split_extension
-from smimetui.core.smime.report import Attachment
 
 
 def downloads_dir() -> Path:

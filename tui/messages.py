@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from smimetui.core.backends.base import Folder, FolderIndex
+from smimetui.core.mail.base import Folder, FolderIndex
 from smimetui.core.read.harvest import SignerRecord
-from smimetui.core.smime.report import SecurityReport
+from smimetui.core.read.report import SecurityReport
 
 if TYPE_CHECKING:
-    from smimetui.core.contacts import CertificateChange
-    from smimetui.core.ldap_lookup import Found
+    from smimetui.core.directory.lookup import Found
+    from smimetui.core.pki.contacts import CertificateChange
 
 
 @dataclass

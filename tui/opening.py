@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from smimetui.core.backends.base import FolderIndex, Progress
+from smimetui.core.mail.base import FolderIndex, Progress
 
 ATTACH_WAIT = 10.0  # seconds a cold sync waits after its first batch for the app to start
 

@@ -1,11 +1,11 @@
-"""Entry point used by ``smimetui`` without a subcommand (see core/cli/launch.py)."""
+"""Entry point used by ``smimetui`` without a subcommand (see cli/launch.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from smimetui.core.errors import SmimeTuiError
-from smimetui.core.home import Home
+from smimetui.core.settings.home import Home
 from smimetui.tui.keys import UiSettings, ui_settings
 from smimetui.tui.services import Identity, MailSession
 
@@ -26,12 +26,12 @@ def build_app(
 
     ``open_early``: an IMAP account's INBOX starts opening before Textual is imported (see
     ``tui/opening.py``); the app that is built must then be run."""
-    from smimetui.core.accounts import get_account, load_accounts
-    from smimetui.core.config import load_config
+    from smimetui.core.settings.accounts import get_account, load_accounts
+    from smimetui.core.settings.config import load_config
 
     notice = ""
     if demo:
-        from smimetui.core.demo import DEMO_PASSPHRASE, ensure_demo_home
+        from smimetui.core.demo.home import DEMO_PASSPHRASE, ensure_demo_home
 
         info = ensure_demo_home(home)
         notice = (
@@ -53,7 +53,7 @@ def build_app(
 
 
 def open_session(home: Home, account: object, *, demo: bool) -> MailSession:
-    from smimetui.core.backends.factory import open_backend
+    from smimetui.core.mail.factory import open_backend
 
     session_box: list[MailSession] = []
 

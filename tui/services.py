@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from smimetui.core.backends.base import FolderIndex, MailBackend, Progress, SecurityHint
+from smimetui.core.cms.certinfo import CertInfo
 from smimetui.core.errors import SmimeTuiError
-from smimetui.core.home import Home
-from smimetui.core.smime.report import CertInfo, EncryptionStatus, SecurityReport
+from smimetui.core.mail.base import FolderIndex, MailBackend, Progress, SecurityHint
+from smimetui.core.read.report import EncryptionStatus, SecurityReport
+from smimetui.core.settings.home import Home
 
 if TYPE_CHECKING:
     from smimetui.tui.opening import FolderOpening
@@ -141,14 +142,14 @@ class MailSession:
 
     def _key_candidates(self) -> list[Any]:
         if self._keys is None:
-            from smimetui.core.smime.keystore import Keystore
+            from smimetui.core.pki.keystore import Keystore
 
             if not self.home.keystore_dir.exists():
                 self._keys = []
             else:
                 self._keys = list(Keystore(self.home).candidates(self.passphrases))
         # Tokens are looked at again on each use: a card inserted since is found.
-        from smimetui.core.smime.keycandidates import token_candidates
+        from smimetui.core.pki.keycandidates import token_candidates
 
         return [*self._keys, *token_candidates(self.home, ask=self._ask_pin)]
 
@@ -163,7 +164,7 @@ class MailSession:
         serves reading, signing, drafts and sending."""
         with self._lock_passphrases:
             if self._passphrases is None:
-                from smimetui.core.smime.passphrase import (
+                from smimetui.core.pki.passphrase import (
                     CachedPassphrases,
                     ChainedPassphrases,
                     KeyringPassphrase,
@@ -174,7 +175,7 @@ class MailSession:
             return self._passphrases
 
     def _context(self, *, decrypt: bool) -> Any:
-        from smimetui.core.smime.inspect import InspectContext
+        from smimetui.core.read.inspect import InspectContext
 
         keys: Sequence[Any] = self._key_candidates() if decrypt else ()
         context = InspectContext.from_home(self.home, keys=keys)
@@ -185,7 +186,7 @@ class MailSession:
             return self.backend.fetch_raw(folder, uid)
 
     def inspect(self, raw: bytes, *, decrypt: bool = True) -> SecurityReport:
-        from smimetui.core.smime.inspect import inspect_message
+        from smimetui.core.read.inspect import inspect_message
 
         return inspect_message(raw, self._context(decrypt=decrypt))
 
@@ -211,7 +212,7 @@ class MailSession:
 
     # -- certificates ---------------------------------------------------------------------
     def trust_root(self, cert: CertInfo) -> str:
-        from smimetui.core.smime.trust import TrustStore
+        from smimetui.core.pki.trust import TrustStore
 
         TrustStore(self.home).add(cert.der)
         return f"Trusted {cert.display_name} (SHA-256 {cert.sha256[:16]}…) as a root."
@@ -249,7 +250,7 @@ def _with_receiving_server(context: Any, account: Any, *, transport: bool) -> An
     (``transport`` off) need none of it."""
     from dataclasses import replace
 
-    from smimetui.core.smime.transport import receiving_hosts
+    from smimetui.core.read.transport import receiving_hosts
 
     authserv = str(getattr(account, "authserv_id", "") or "")
     hosts = receiving_hosts(authserv, str(getattr(account, "receiving_hosts", "") or ""))

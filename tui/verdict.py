@@ -1,6 +1,6 @@
 """A security report for the screen: the level (styling and list badge) over core's wording.
 
-The words (icon, word, headline, next step) come from ``smimetui.core.smime.wording``, the one
+The words (icon, word, headline, next step) come from ``smimetui.core.read.wording``, the one
 source the CLI uses too; this module only decides how the state should feel on screen.  The
 state is never shown by colour alone: every level has an icon and a word, and the colour
 (``$sig-good`` ...) only reinforces them.  The list badge and the status bar use the same levels
@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from smimetui.core.backends.base import SecurityHint
-from smimetui.core.smime.report import EncryptionStatus, SecurityReport
-from smimetui.core.smime.wording import Tone, next_step, report_headline
+from smimetui.core.mail.base import SecurityHint
+from smimetui.core.read.report import EncryptionStatus, SecurityReport
+from smimetui.core.read.wording import Tone, next_step, report_headline
 
 
 class Level(Enum):

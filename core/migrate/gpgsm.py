@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from smimetui.core.contacts import cert_addresses
 from smimetui.core.errors import InputError, KeyUnlockError
 from smimetui.core.migrate.inventory import (
     ALREADY_TRUSTED,
@@ -38,10 +37,11 @@ from smimetui.core.migrate.inventory import (
     system_fingerprints,
 )
 from smimetui.core.migrate.tools import last_line, require, run_tool
-from smimetui.core.smime.keystore import Keystore
+from smimetui.core.pki.contacts import cert_addresses
+from smimetui.core.pki.keystore import Keystore
 
 if TYPE_CHECKING:
-    from smimetui.core.cli.context import Context
+    from smimetui.core.settings.home import Home
 
 _FPR = re.compile(r"^fpr:(?:[^:]*:){8}([0-9A-F]{40}):")
 
@@ -136,9 +136,9 @@ def _unlock(gpgsm: _Gpgsm, keystore: Keystore, fpr: str, label: str) -> Unlock:
 
 
 @contextmanager
-def open_store(given: str | None, ctx: Context) -> Iterator[Inventory]:
+def open_store(given: str | None, home: Home) -> Iterator[Inventory]:
     """The inventory of the GnuPG home ``given`` (default $GNUPGHOME, else ~/.gnupg)."""
-    yield scan(locate(given), system_fingerprints(ctx.home), Keystore(ctx.home))
+    yield scan(locate(given), system_fingerprints(home), Keystore(home))
 
 
 def scan(folder: Path, system: frozenset[str], keystore: Keystore) -> Inventory:

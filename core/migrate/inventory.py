@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from smimetui.core.contacts import cert_addresses, is_ca
-from smimetui.core.home import Home
-from smimetui.core.smime.pki import PrivateKey
-from smimetui.core.smime.report import CertInfo
+from smimetui.core.cms.certinfo import CertInfo
+from smimetui.core.cms.keytypes import PrivateKey
+from smimetui.core.pki.contacts import cert_addresses, is_ca
+from smimetui.core.settings.home import Home
 
 
 def sha256(cert: x509.Certificate) -> str:
@@ -133,7 +133,7 @@ def read_certificates(data: bytes) -> list[x509.Certificate]:
 
 def system_fingerprints(home: Home) -> frozenset[str]:
     """SHA-256 of every root in the system CA store smimetui already trusts."""
-    from smimetui.core.smime.trust import TrustStore
+    from smimetui.core.pki.trust import TrustStore
 
     return frozenset(
         hashlib.sha256(c.dump()).hexdigest() for c in TrustStore(home).system_anchors()

@@ -22,7 +22,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from smimetui.core.contacts import cert_addresses, normalise
 from smimetui.core.errors import InputError, KeyUnlockError
 from smimetui.core.migrate.inventory import (
     FoundContact,
@@ -37,9 +36,10 @@ from smimetui.core.migrate.inventory import (
     sha256,
     system_fingerprints,
 )
+from smimetui.core.pki.contacts import cert_addresses, normalise
 
 if TYPE_CHECKING:
-    from smimetui.core.cli.context import Context
+    from smimetui.core.settings.home import Home
 
 DEFAULT = Path("~/.smime")
 BUNDLES = ("ca-certificates.crt", "ca-bundle.crt")
@@ -112,9 +112,9 @@ def _unlock(path: Path, label: str) -> Unlock:
 
 
 @contextmanager
-def open_store(given: str | None, ctx: Context) -> Iterator[Inventory]:
+def open_store(given: str | None, home: Home) -> Iterator[Inventory]:
     """The inventory of the NeoMutt folder ``given`` (default ``~/.smime``)."""
-    yield scan(locate(given), system_fingerprints(ctx.home))
+    yield scan(locate(given), system_fingerprints(home))
 
 
 def locate(given: str | None) -> Path:

@@ -9,10 +9,10 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from smimetui.core.home import Home
 from smimetui.core.migrate.inventory import Inventory, display_name, sha256
 from smimetui.core.migrate.store import Stored, root_file
 from smimetui.core.sanitize import clean_line
+from smimetui.core.settings.home import Home
 
 
 @dataclass(frozen=True, slots=True)

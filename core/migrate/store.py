@@ -16,11 +16,11 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from smimetui.core.contacts import CertificateChange, Contacts
 from smimetui.core.errors import ContactsError
-from smimetui.core.home import Home
 from smimetui.core.migrate.inventory import FoundId, Inventory, UnlockedKey, display_name, sha256
-from smimetui.core.smime.keystore import DigitalId, Keystore
+from smimetui.core.pki.contacts import CertificateChange, Contacts
+from smimetui.core.pki.keystore import DigitalId, Keystore
+from smimetui.core.settings.home import Home
 
 OFFERED_ROOTS = "offered-roots"
 

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 
 from cryptography import x509
 
-from smimetui.core.contacts import cert_addresses
 from smimetui.core.errors import InputError, KeyUnlockError
 from smimetui.core.migrate.inventory import (
     ALREADY_TRUSTED,
@@ -47,10 +46,11 @@ from smimetui.core.migrate.inventory import (
 )
 from smimetui.core.migrate.thunderbird_profile import locate
 from smimetui.core.migrate.tools import last_line, require, run_tool
-from smimetui.core.smime.keystore import Keystore
+from smimetui.core.pki.contacts import cert_addresses
+from smimetui.core.pki.keystore import Keystore
 
 if TYPE_CHECKING:
-    from smimetui.core.cli.context import Context
+    from smimetui.core.settings.home import Home
 
 _LINE = re.compile(r"^(?P<nick>.*\S)\s+(?P<trust>[A-Za-z]*,[A-Za-z]*,[A-Za-z]*)\s*$")
 _BAD_PASSWORD = "SEC_ERROR_BAD_PASSWORD"
@@ -146,7 +146,7 @@ def _unlock(
 
 
 @contextmanager
-def open_store(given: str | None, ctx: Context) -> Iterator[Inventory]:
+def open_store(given: str | None, home: Home) -> Iterator[Inventory]:
     """The inventory of a Thunderbird profile, read from a private copy of its database."""
     profile = locate(given)
     with tempfile.TemporaryDirectory(prefix="smimetui-nss-") as tmp:
@@ -159,7 +159,7 @@ def open_store(given: str | None, ctx: Context) -> Iterator[Inventory]:
                 shutil.copyfile(source, copy / name)
             except OSError as err:
                 raise InputError(f"{source} cannot be read: {err.strerror or err}.") from err
-        yield scan(_Nss(copy, profile), system_fingerprints(ctx.home), Keystore(ctx.home))
+        yield scan(_Nss(copy, profile), system_fingerprints(home), Keystore(home))
 
 
 def scan(nss: _Nss, system: frozenset[str], keystore: Keystore) -> Inventory:

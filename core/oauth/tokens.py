@@ -20,12 +20,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from smimetui.core import secrets
-from smimetui.core.accounts import Account
 from smimetui.core.errors import AuthenticationError
 from smimetui.core.oauth import flows
 from smimetui.core.oauth.presets import Provider, preset
 from smimetui.core.oauth.sasl import ServerError
+from smimetui.core.settings import secrets
+from smimetui.core.settings.accounts import Account
 
 LEEWAY = 120.0  # refresh this long before the access token expires
 

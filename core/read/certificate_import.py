@@ -12,17 +12,16 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from smimetui.core.contacts import (
+from smimetui.core.errors import ContactsError
+from smimetui.core.pki.contacts import (
     SOURCE_MAIL,
     CertificateChange,
     Contacts,
-    harvest,
-    why_not_harvestable,
 )
-from smimetui.core.errors import ContactsError
-from smimetui.core.home import Home
-from smimetui.core.smime.report import SecurityReport
-from smimetui.core.smime.wording import grouped_fingerprint as fingerprint
+from smimetui.core.read.harvest import harvest, why_not_harvestable
+from smimetui.core.read.report import SecurityReport
+from smimetui.core.read.wording import grouped_fingerprint as fingerprint
+from smimetui.core.settings.home import Home
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +39,7 @@ class ImportOutcome:
 def why_not_importable(report: SecurityReport) -> str | None:
     """None when the signer's certificate may be imported, else the reason in a sentence.
 
-    The rule is ``contacts.why_not_harvestable``; this words it for a dialog.
+    The rule is ``harvest.why_not_harvestable``; this words it for a dialog.
     """
     reason = why_not_harvestable(report)
     if reason is None:

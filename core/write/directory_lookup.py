@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from smimetui.core.contacts import CertificateChange, Contacts
-from smimetui.core.directory import load_directories
-from smimetui.core.home import Home
-from smimetui.core.ldap_lookup import Found, import_found, lookup_recipients
-from smimetui.core.smime.wording import grouped_fingerprint as fingerprint
+from smimetui.core.directory.lookup import Found, import_found, lookup_recipients
+from smimetui.core.directory.servers import load_directories
+from smimetui.core.pki.contacts import CertificateChange, Contacts
+from smimetui.core.read.wording import grouped_fingerprint as fingerprint
+from smimetui.core.settings.home import Home
 
 
 def lookup_missing(home: Home, addresses: Sequence[str]) -> dict[str, list[Found]] | None:

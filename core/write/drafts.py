@@ -6,11 +6,11 @@ Blocking (crypto, the mail store): call from workers.
 
 from __future__ import annotations
 
-from smimetui.core.backends.base import DELETED, DRAFT, SEEN, FolderRole
-from smimetui.core.outbox import folder_for
-from smimetui.core.smime.compose import ComposeOptions, compose
+from smimetui.core.mail.base import DELETED, DRAFT, SEEN, FolderRole
 from smimetui.core.write.form import OutgoingMail, to_rfc5322
+from smimetui.core.write.outbox import folder_for
 from smimetui.core.write.send import Writer, self_recipient
+from smimetui.core.write.sign_encrypt import ComposeOptions, compose
 
 
 def drafts_folder(writer: Writer) -> str:

@@ -13,7 +13,7 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 
 from smimetui.core.errors import InputError
-from smimetui.core.smime.report import Attachment, SecurityReport
+from smimetui.core.read.report import Attachment, SecurityReport
 
 
 @dataclass(frozen=True, slots=True)

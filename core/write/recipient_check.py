@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from smimetui.core.contacts import Contacts
 from smimetui.core.errors import RecipientCertificateError, SmimeTuiError
-from smimetui.core.smime.recipients import choose_recipients
+from smimetui.core.pki.contacts import Contacts
+from smimetui.core.write.recipients import choose_recipients
 from smimetui.core.write.send import Writer, self_recipient, validator
 
 

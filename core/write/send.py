@@ -20,28 +20,28 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from smimetui.core.accounts import Account
-from smimetui.core.backends.base import MailBackend
-from smimetui.core.backends.factory import PasswordPrompt, open_sender
+from smimetui.core.cms.encrypt import Recipient
+from smimetui.core.cms.sign import SignOptions
 from smimetui.core.errors import BackendError, InputError, PartlySentError
-from smimetui.core.home import Home
-from smimetui.core.outbox import LocalOutbox, Sender, send_and_save
-from smimetui.core.smime.compose import (
+from smimetui.core.mail.base import MailBackend
+from smimetui.core.mail.factory import PasswordPrompt, open_sender
+from smimetui.core.pki.keystore import DigitalId, Keystore
+from smimetui.core.pki.passphrase import PassphraseSource
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.settings.accounts import Account
+from smimetui.core.settings.home import Home
+from smimetui.core.write.outbox import LocalOutbox, Sender, send_and_save
+from smimetui.core.write.prepare import Outgoing, bound_identity, prepare, writing_certificate
+from smimetui.core.write.sign_encrypt import (
     Composed,
     ComposeOptions,
     bcc_sentence,
     compose,
     parse_draft,
 )
-from smimetui.core.smime.encrypt import Recipient
-from smimetui.core.smime.keystore import DigitalId, Keystore
-from smimetui.core.smime.outgoing import Outgoing, bound_identity, prepare, writing_certificate
-from smimetui.core.smime.passphrase import PassphraseSource
-from smimetui.core.smime.sign import SignOptions
-from smimetui.core.smime.trust import ChainValidator, TrustStore
 
 if TYPE_CHECKING:  # PKCS#11 is imported only when a token ID is used
-    from smimetui.core.tokens.pin import ChainedPins
+    from smimetui.core.pki.tokens.pin import ChainedPins
 
 
 @dataclass(frozen=True)

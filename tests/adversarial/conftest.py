@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.home import Home
-from smimetui.core.smime.inspect import InspectContext
-from smimetui.core.smime.keycandidates import StaticKeyCandidate
-from smimetui.core.smime.trust import ChainValidator, TrustStore
+from smimetui.core.pki.keycandidates import StaticKeyCandidate
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.read.inspect import InspectContext
+from smimetui.core.settings.home import Home
 from tests.conftest import FixturePKI
 
 

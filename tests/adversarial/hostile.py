@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import urllib.parse
 
-from smimetui.core.smime import pki
-from smimetui.core.smime.pki import Issued
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.makecerts import Issued
 from tests.adversarial import mail
 from tests.conftest import FixturePKI
 

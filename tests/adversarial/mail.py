@@ -15,9 +15,9 @@ from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from smimetui.core.smime.encrypt import Preference, Recipient, encrypt
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.sign import SigningKey, build_signed_data
+from smimetui.core.cms.encrypt import Preference, Recipient, encrypt
+from smimetui.core.cms.sign import SigningKey, build_signed_data
+from smimetui.core.pki.makecerts import Issued
 
 
 def crlf(data: bytes) -> bytes:

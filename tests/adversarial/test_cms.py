@@ -15,12 +15,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from smimetui.core.smime import pki
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.report import ChainStatus, SignatureVerdict
-from smimetui.core.smime.sign import build_signed_data
-from smimetui.core.smime.wording import report_headline
+from smimetui.core.cms.sign import build_signed_data
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.chain import ChainStatus
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.read.report import SignatureVerdict
+from smimetui.core.read.wording import report_headline
 from tests.adversarial import mail
 from tests.conftest import FixturePKI
 

@@ -14,10 +14,10 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
-from smimetui.core.smime import pki
-from smimetui.core.smime.inspect import inspect_message
-from smimetui.core.smime.report import EncryptionStatus, SignatureVerdict
-from smimetui.core.smime.wording import report_headline
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.read.inspect import inspect_message
+from smimetui.core.read.report import EncryptionStatus, SignatureVerdict
+from smimetui.core.read.wording import report_headline
 from tests.adversarial import mail
 from tests.adversarial.conftest import Listener, write
 from tests.conftest import FixturePKI
@@ -207,7 +207,7 @@ def test_no_network_access_from_cli(callback_mail: bytes, cli_home, listener, tm
     path = write(tmp_path, "callback.eml", callback_mail)
     for args in ([], ["--json"]):
         proc = subprocess.run(
-            [sys.executable, "-m", "smimetui.core.cli.main", "inspect", str(path), *args],
+            [sys.executable, "-m", "smimetui.cli.main", "inspect", str(path), *args],
             capture_output=True,
             timeout=120,
             check=False,

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.trust import TrustStore
+from smimetui.cli.main import main
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.pki.trust import TrustStore
+from smimetui.core.settings.home import Home
 from tests.adversarial import mail
 from tests.adversarial.conftest import write
 

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.contacts import Contacts, harvest
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.inspect import inspect_message
-from smimetui.core.smime.pki import Issued
+from smimetui.cli.main import main
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.contacts import Contacts
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.read.harvest import harvest
+from smimetui.core.read.inspect import inspect_message
+from smimetui.core.settings.home import Home
 from tests.adversarial import mail
 from tests.adversarial.conftest import write
 from tests.conftest import FixturePKI

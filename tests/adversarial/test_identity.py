@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from smimetui.core.smime import pki
-from smimetui.core.smime.inspect import inspect_message
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.report import ChainStatus, SecurityReport, SignatureVerdict
-from smimetui.core.smime.senders import reply_to_mismatch
-from smimetui.core.smime.wording import report_headline
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.chain import ChainStatus
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.read.inspect import inspect_message
+from smimetui.core.read.report import SecurityReport, SignatureVerdict
+from smimetui.core.read.senders import reply_to_mismatch
+from smimetui.core.read.wording import report_headline
 from tests.adversarial import mail
 from tests.conftest import FixturePKI
 

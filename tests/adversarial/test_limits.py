@@ -18,10 +18,10 @@ from asn1crypto import cms
 from cryptography import x509
 
 from smimetui.core.errors import ResourceLimitError
-from smimetui.core.smime import pki
-from smimetui.core.smime.inspect import inspect_message
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.report import ChainStatus
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.chain import ChainStatus
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.read.inspect import inspect_message
 from tests.adversarial import mail
 from tests.conftest import FixturePKI
 
@@ -44,7 +44,7 @@ def test_deep_nesting_cli_one_line(tmp_path, cli_home) -> None:
     path = tmp_path / "deep.eml"
     path.write_bytes(mail.message(_nested(500)))
     proc = subprocess.run(
-        [sys.executable, "-m", "smimetui.core.cli.main", "inspect", str(path)],
+        [sys.executable, "-m", "smimetui.cli.main", "inspect", str(path)],
         capture_output=True,
         timeout=120,
     )
@@ -84,9 +84,9 @@ def test_fifty_megabyte_attachment(tmp_path) -> None:
         import base64, resource, sys
         sys.path.insert(0, %r)
         from tests.adversarial import mail
-        from smimetui.core.home import Home
-        from smimetui.core.smime.inspect import InspectContext, inspect_message
-        from smimetui.core.smime.trust import ChainValidator, TrustStore
+        from smimetui.core.settings.home import Home
+        from smimetui.core.read.inspect import InspectContext, inspect_message
+        from smimetui.core.pki.trust import ChainValidator, TrustStore
         size = 50 * 1024 * 1024
         data = bytes(range(256)) * (size // 256)
         part = (

@@ -6,9 +6,9 @@ as a file, nested, or an outer signature is put over ciphertext someone else wro
 
 from __future__ import annotations
 
-from smimetui.core.smime.inspect import inspect_message
-from smimetui.core.smime.report import Coverage, SecurityReport, SignatureVerdict
-from smimetui.core.smime.wording import report_headline
+from smimetui.core.read.inspect import inspect_message
+from smimetui.core.read.report import Coverage, SecurityReport, SignatureVerdict
+from smimetui.core.read.wording import report_headline
 from tests.adversarial import mail
 from tests.conftest import FixturePKI
 

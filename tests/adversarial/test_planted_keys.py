@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.contacts import SOURCE_FILE, SOURCE_MAIL, Contacts
-from smimetui.core.demo_messages import certs_only
+from smimetui.cli.main import main
+from smimetui.core.demo.messages import certs_only
 from smimetui.core.errors import ContactsError, RecipientCertificateError
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.recipients import choose_recipients
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.contacts import SOURCE_FILE, SOURCE_MAIL, Contacts
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.settings.home import Home
+from smimetui.core.write.recipients import choose_recipients
 from tests.adversarial import mail
 from tests.adversarial.conftest import write
 from tests.conftest import FixturePKI
@@ -113,7 +113,7 @@ class TestCertsOnlyOnlyAtTheRoot:
 
 class TestCaCertificatesKeptForChains:
     def _alice_without_chain(self, fixture_pki: FixturePKI, home: Home) -> str:
-        from smimetui.core.smime.inspect import InspectContext, inspect_message
+        from smimetui.core.read.inspect import InspectContext, inspect_message
 
         raw = mail.message(mail.signed(mail.entity("x\n"), mail.key_of(fixture_pki.alice)))
         report = inspect_message(raw, InspectContext.from_home(home, fetch_revocation=False))

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from smimetui.core.smime import pki
-from smimetui.core.smime.inspect import inspect_message
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.report import SecurityReport
-from smimetui.core.smime.wording import report_headline
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.read.inspect import inspect_message
+from smimetui.core.read.report import SecurityReport
+from smimetui.core.read.wording import report_headline
 from tests.adversarial import mail
 from tests.conftest import FixturePKI
 

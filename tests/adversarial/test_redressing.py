@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from smimetui.core.cli.cmd_inspect import report_lines
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
-from smimetui.core.smime.inspect import inspect_message
-from smimetui.core.smime.wording import report_headline
+from smimetui.cli.cmd_inspect import report_lines
+from smimetui.cli.main import main
+from smimetui.core.read.inspect import inspect_message
+from smimetui.core.read.wording import report_headline
+from smimetui.core.settings.home import Home
 from tests.adversarial import mail
 from tests.adversarial.conftest import write
 from tests.conftest import FixturePKI

@@ -16,13 +16,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from smimetui.core.smime import pki
-from smimetui.core.smime.inspect import inspect_message
-from smimetui.core.smime.keystrength import weak_key
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.report import ChainStatus, SecurityReport, SignatureVerdict
-from smimetui.core.smime.sign import build_signed_data
-from smimetui.core.smime.wording import report_headline
+from smimetui.core.cms.sign import build_signed_data
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.chain import ChainStatus
+from smimetui.core.pki.keystrength import weak_key
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.read.inspect import inspect_message
+from smimetui.core.read.report import SecurityReport, SignatureVerdict
+from smimetui.core.read.wording import report_headline
 from tests.adversarial import mail
 from tests.conftest import FixturePKI
 from tests.smime.openssl_util import cms_sign, openssl, requires_openssl

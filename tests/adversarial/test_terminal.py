@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.home import Home
-from smimetui.core.smime.inspect import inspect_message
+from smimetui.core.read.inspect import inspect_message
+from smimetui.core.settings.home import Home
 from tests.adversarial.conftest import write
 from tests.adversarial.hostile import FORBIDDEN, hostile_cert, hostile_message
 from tests.adversarial.tty import PtyRun
 from tests.conftest import FixturePKI
 
-CLI = [sys.executable, "-m", "smimetui.core.cli.main"]
+CLI = [sys.executable, "-m", "smimetui.cli.main"]
 # Any C0 control but newline, DEL, and C1 controls (as UTF-8) in text written by the CLI.
 _CONTROL = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]")
 

@@ -28,7 +28,7 @@ import dns.rrset
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from smimetui.core.smime import pki
+from smimetui.core.pki import makecerts as pki
 
 Records = dict[tuple[str, str], list[str]]
 

@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from smimetui.core.accounts import get_account, load_accounts
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
+from smimetui.cli.main import main
+from smimetui.core.settings.accounts import get_account, load_accounts
+from smimetui.core.settings.home import Home
 
 from .conftest import ISPDB, Internet
 

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 import pytest
 
-from smimetui.core.backends.cache import HeaderCache
-from smimetui.core.backends.imap import ImapBackend
+from smimetui.core.mail.imap.backend import ImapBackend
+from smimetui.core.mail.imap.header_cache import HeaderCache
 
 from . import courier, cyrus
 from .dovecot import DOVECOT, Dovecot

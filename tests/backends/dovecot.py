@@ -25,7 +25,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from smimetui.core.smime import pki
+from smimetui.core.pki import makecerts as pki
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.backends.cache import HeaderCache
-from smimetui.core.backends.imap import ImapBackend
-from smimetui.core.cli.main import main
+from smimetui.cli.main import main
 from smimetui.core.errors import CacheError
-from smimetui.core.home import Home
+from smimetui.core.mail.imap.backend import ImapBackend
+from smimetui.core.mail.imap.header_cache import HeaderCache
+from smimetui.core.settings.home import Home
 
 from .conftest import MailUser
 from .messages import make_message
@@ -200,7 +200,7 @@ class TestLocked:
         script = textwrap.dedent(
             """
             import sys, time
-            from smimetui.core.backends.cache import HeaderCache
+            from smimetui.core.mail.imap.header_cache import HeaderCache
             start = float(sys.argv[2])
             while time.time() < start:
                 pass

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from smimetui.core.backends.cache import HeaderCache
-from smimetui.core.backends.cached_index import CachedIndex, SortKey
+from smimetui.core.mail.imap.cached_index import CachedIndex, SortKey
+from smimetui.core.mail.imap.header_cache import HeaderCache
 
 
 def filled(cache: HeaderCache, count: int) -> int:

@@ -10,8 +10,8 @@ import random
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
+from smimetui.cli.main import main
+from smimetui.core.settings.home import Home
 from tests.backends_local.test_factory import MemoryKeyring, memory_keyring  # noqa: F401
 
 from .conftest import SERVERS, MailUser

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.config import load_config, save_config
-from smimetui.core.home import Home
+from smimetui.cli.main import main
+from smimetui.core.settings.config import load_config, save_config
+from smimetui.core.settings.home import Home
 from tests.backends_local.test_factory import MemoryKeyring, memory_keyring  # noqa: F401
 
 from .dovecot import Dovecot, free_port, wait_port

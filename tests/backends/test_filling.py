@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from smimetui.core.backends.cache import HeaderCache
-from smimetui.core.backends.imap_sync import BATCH, FIRST_BATCH
+from smimetui.core.mail.imap.header_cache import HeaderCache
+from smimetui.core.mail.imap.sync import BATCH, FIRST_BATCH
 
 from .conftest import MailUser
 from .messages import generate

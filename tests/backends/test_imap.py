@@ -13,16 +13,16 @@ from collections.abc import Callable
 import imapclient
 import pytest
 
-from smimetui.core.backends.base import FLAGGED, SEEN, FolderRole, MailBackend, SecurityHint
-from smimetui.core.backends.cache import HeaderCache
-from smimetui.core.backends.cached_index import SortKey
-from smimetui.core.backends.imap import ImapBackend
 from smimetui.core.errors import (
     AuthenticationError,
     FolderNotFoundError,
     NoTrashError,
     TlsError,
 )
+from smimetui.core.mail.base import FLAGGED, SEEN, FolderRole, MailBackend, SecurityHint
+from smimetui.core.mail.imap.backend import ImapBackend
+from smimetui.core.mail.imap.cached_index import SortKey
+from smimetui.core.mail.imap.header_cache import HeaderCache
 
 from .conftest import SERVERS, MailUser
 from .messages import make_message

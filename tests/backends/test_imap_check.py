@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smimetui.core.backends.imap_check import fetch_complete
-from smimetui.core.backends.imap_fetch import parse_fetch
+from smimetui.core.mail.imap.check import fetch_complete
+from smimetui.core.mail.imap.framing import parse_fetch
 
 GOOD = (
     b'* 1 FETCH (UID 5 FLAGS (\\Seen) INTERNALDATE "27-Nov-2025 04:33:53 +0100" '

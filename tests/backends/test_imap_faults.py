@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from smimetui.core.backends.base import FLAGGED, SEEN
-from smimetui.core.backends.imap import ImapBackend
 from smimetui.core.errors import ConnectionLostError, FolderNotFoundError
+from smimetui.core.mail.base import FLAGGED, SEEN
+from smimetui.core.mail.imap.backend import ImapBackend
 
 from .conftest import MailUser
 from .test_imap import fill, other_client, server_flags

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.backends.cache import HeaderCache
-from smimetui.core.backends.imap import ImapBackend
 from smimetui.core.errors import ConnectionLostError, ServerResponseError
-from smimetui.core.home import Home
+from smimetui.core.mail.imap.backend import ImapBackend
+from smimetui.core.mail.imap.header_cache import HeaderCache
+from smimetui.core.settings.home import Home
 
 from .conftest import MailUser
 from .faultproxy import (

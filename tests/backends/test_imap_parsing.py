@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smimetui.core.backends.base import SecurityHint
-from smimetui.core.backends.imap_envelope import decode_structure, decode_summary, parse_items
-from smimetui.core.backends.imap_fetch import (
+from smimetui.core.mail.base import SecurityHint
+from smimetui.core.mail.imap.framing import (
     KEYWORDS,
     ImapCommandError,
     RawConnection,
@@ -20,6 +19,7 @@ from smimetui.core.backends.imap_fetch import (
     parse_uid_set,
     uid_set,
 )
+from smimetui.core.mail.imap.summaries import decode_structure, decode_summary, parse_items
 
 
 class FakeImap:

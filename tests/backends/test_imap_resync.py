@@ -16,9 +16,9 @@ from pathlib import Path
 import imapclient
 import pytest
 
-from smimetui.core.backends.base import FLAGGED, Summary
-from smimetui.core.backends.cache import HeaderCache
-from smimetui.core.backends.imap import ImapBackend
+from smimetui.core.mail.base import FLAGGED, Summary
+from smimetui.core.mail.imap.backend import ImapBackend
+from smimetui.core.mail.imap.header_cache import HeaderCache
 
 from .conftest import SERVERS, MailUser
 from .messages import make_message

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from smimetui.core.backends.base import FolderRole
-from smimetui.core.backends.imap_roles import Listed, assign_roles, delimiter_text
+from smimetui.core.mail.base import FolderRole
+from smimetui.core.mail.imap.roles import Listed, assign_roles, delimiter_text
 
 
 def roles(listed: list[Listed]) -> dict[str, FolderRole | None]:

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from smimetui.core.backends.base import FLAGGED
-from smimetui.core.backends.imap import ImapBackend
 from smimetui.core.errors import ConnectionLostError, FolderResetError
+from smimetui.core.mail.base import FLAGGED
+from smimetui.core.mail.imap.backend import ImapBackend
 
 from .conftest import MailUser
 from .test_imap import fill, other_client, server_flags

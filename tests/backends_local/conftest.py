@@ -1,6 +1,6 @@
 """Real SMTP servers (aiosmtpd) on loopback for the sender and outbox tests.
 
-A test CA made with ``smimetui.core.smime.pki`` signs a server certificate for ``localhost`` and
+A test CA made with ``smimetui.core.pki.makecerts`` signs a server certificate for ``localhost`` and
 ``127.0.0.1``.  Servers: plain (no TLS, no AUTH), STARTTLS with required AUTH, implicit TLS with
 required AUTH.  Every server refuses the recipient ``nobody@...`` and the sender ``blocked@...``.
 """

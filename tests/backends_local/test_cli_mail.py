@@ -12,9 +12,9 @@ from pathlib import Path
 import keyring
 import pytest
 
-from smimetui.core.backends.maildir import MaildirBackend
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
+from smimetui.cli.main import main
+from smimetui.core.mail.maildir.backend import MaildirBackend
+from smimetui.core.settings.home import Home
 
 from .mailgen import ENCRYPTED_SHAPE, plain, with_attachment
 from .test_factory import MemoryKeyring, memory_keyring  # noqa: F401 (fixture)

@@ -12,17 +12,17 @@ from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from smimetui.core.accounts import Account, add_account, get_account
-from smimetui.core.backends.maildir import MaildirBackend
-from smimetui.core.cli.main import main
-from smimetui.core.contacts import Contacts
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.keycandidates import StaticKeyCandidate
-from smimetui.core.smime.keystore import Keystore
-from smimetui.core.smime.report import EncryptionStatus
-from smimetui.core.smime.trust import ChainValidator, TrustStore
+from smimetui.cli.main import main
+from smimetui.core.mail.maildir.backend import MaildirBackend
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.contacts import Contacts
+from smimetui.core.pki.keycandidates import StaticKeyCandidate
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.read.report import EncryptionStatus
+from smimetui.core.settings.accounts import Account, add_account, get_account
+from smimetui.core.settings.home import Home
 
 from .conftest import SmtpServers
 

@@ -6,16 +6,16 @@ import tomllib
 
 import pytest
 
-from smimetui.core.accounts import (
+from smimetui.core.errors import ConfigError
+from smimetui.core.settings.accounts import (
     Account,
     add_account,
     get_account,
     load_accounts,
     remove_account,
 )
-from smimetui.core.config import load_config, save_config
-from smimetui.core.errors import ConfigError
-from smimetui.core.home import Home
+from smimetui.core.settings.config import load_config, save_config
+from smimetui.core.settings.home import Home
 
 
 def imap_account(name: str = "work", **kw: object) -> Account:

@@ -9,12 +9,12 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from smimetui.core.accounts import Account
-from smimetui.core.backends.factory import PasswordSource, open_backend, open_sender
-from smimetui.core.backends.maildir import MaildirBackend
 from smimetui.core.errors import ConfigError, SecretStoreError
-from smimetui.core.home import Home
-from smimetui.core.outbox import send_and_save
+from smimetui.core.mail.factory import PasswordSource, open_backend, open_sender
+from smimetui.core.mail.maildir.backend import MaildirBackend
+from smimetui.core.settings.accounts import Account
+from smimetui.core.settings.home import Home
+from smimetui.core.write.outbox import send_and_save
 
 from .conftest import PASSWORD, USER, SmtpServers
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from smimetui.core.backends.cache import HeaderCache
-from smimetui.core.backends.filling import FillingColumns
+from smimetui.core.mail.imap.filling import FillingColumns
+from smimetui.core.mail.imap.header_cache import HeaderCache
 
 RANGES = [(101, 150), (1, 100)]  # newest command first: sequence 101-150, then 1-100
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smimetui.core.backends.base import (
+from smimetui.core.errors import BackendError, FolderNotFoundError, MessageNotFoundError
+from smimetui.core.mail.base import (
     ANSWERED,
     DELETED,
     DRAFT,
@@ -20,9 +21,8 @@ from smimetui.core.backends.base import (
     MailBackend,
     SecurityHint,
 )
-from smimetui.core.backends.maildir import MaildirBackend, split_name
-from smimetui.core.backends.maildir_parse import searchable_text, summarize
-from smimetui.core.errors import BackendError, FolderNotFoundError, MessageNotFoundError
+from smimetui.core.mail.maildir.backend import MaildirBackend, split_name
+from smimetui.core.mail.maildir.summaries import searchable_text, summarize
 
 from .mailgen import ENCRYPTED_SHAPE, SIGNED_SHAPE, plain, with_attachment
 

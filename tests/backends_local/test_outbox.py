@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.accounts import Account
-from smimetui.core.backends.base import DRAFT, SEEN, FolderIndex
-from smimetui.core.backends.maildir import MaildirBackend
-from smimetui.core.backends.smtp import SmtpSender
 from smimetui.core.errors import BackendError, PartlySentError, SendError
-from smimetui.core.outbox import LocalOutbox, send_and_save
-from smimetui.core.smime.compose import Copy
+from smimetui.core.mail.base import DRAFT, SEEN, FolderIndex
+from smimetui.core.mail.maildir.backend import MaildirBackend
+from smimetui.core.mail.smtp import SmtpSender
+from smimetui.core.settings.accounts import Account
+from smimetui.core.write.outbox import LocalOutbox, send_and_save
+from smimetui.core.write.sign_encrypt import Copy
 
 from .conftest import SmtpServers
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.backends.base import ROLE_NAMES, FolderRole
-from smimetui.core.backends.imap_roles import assign_roles, role_by_name
-from smimetui.core.backends.maildir import MaildirBackend
+from smimetui.core.mail.base import ROLE_NAMES, FolderRole
+from smimetui.core.mail.imap.roles import assign_roles, role_by_name
+from smimetui.core.mail.maildir.backend import MaildirBackend
 
 
 def _title(name: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from smimetui.core.backends.smtp import SmtpSender
 from smimetui.core.errors import SendError
+from smimetui.core.mail.smtp import SmtpSender
 
 from .conftest import PASSWORD, USER, SmtpServers
 

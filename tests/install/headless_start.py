@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 async def main(home_dir: Path) -> int:
-    from smimetui.core.home import Home
+    from smimetui.core.settings.home import Home
     from smimetui.tui.run import build_app
 
     app = build_app(Home.at(home_dir), demo=True)

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.contacts import Contacts
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.keystore import Keystore
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.trust import TrustStore
+from smimetui.cli.main import main
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.contacts import Contacts
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.pki.trust import TrustStore
+from smimetui.core.settings.home import Home
 
 PASSPHRASE = b"interop passphrase"
 BODY = "Meet at noon by the river."

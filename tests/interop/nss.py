@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-from smimetui.core.smime.pki import Issued
+from smimetui.core.pki.makecerts import Issued
 
 CMSUTIL = shutil.which("cmsutil")
 TIMEOUT = 60

@@ -13,11 +13,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from smimetui.core.directory import Directory, add_directory
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.trust import TrustStore
+from smimetui.core.directory.servers import Directory, add_directory
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.pki.trust import TrustStore
+from smimetui.core.settings.home import Home
 from tests.conftest import FixturePKI
 
 from .slapd import PEOPLE, Person, Slapd, available

@@ -7,11 +7,11 @@ import json
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from smimetui.core.cli.main import main
-from smimetui.core.contacts import Contacts
-from smimetui.core.directory import Directory, add_directory
-from smimetui.core.home import Home
-from smimetui.core.smime.keystore import Keystore
+from smimetui.cli.main import main
+from smimetui.core.directory.servers import Directory, add_directory
+from smimetui.core.pki.contacts import Contacts
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.settings.home import Home
 
 from .conftest import LdapWorld
 

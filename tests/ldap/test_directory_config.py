@@ -7,9 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.config import load_config, save_config
-from smimetui.core.directory import (
+from smimetui.cli.main import main
+from smimetui.core.directory.servers import (
     Directory,
     add_directory,
     bind_password,
@@ -19,7 +18,8 @@ from smimetui.core.directory import (
     remove_directory,
 )
 from smimetui.core.errors import ConfigError, DirectoryError
-from smimetui.core.home import Home
+from smimetui.core.settings.config import load_config, save_config
+from smimetui.core.settings.home import Home
 
 BASE = Directory(name="corp", url="ldap://ldap.example.org", base_dn="dc=example,dc=org")
 

@@ -11,18 +11,18 @@ from dataclasses import replace
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from smimetui.core.contacts import Contacts
-from smimetui.core.directory import Directory, add_directory
-from smimetui.core.errors import ContactsError, DirectoryError
-from smimetui.core.home import Home
-from smimetui.core.ldap_lookup import (
+from smimetui.core.directory.lookup import (
     find_certificates,
     import_found,
     lookup_all,
     lookup_recipients,
     unusable_error,
 )
-from smimetui.core.smime import pki
+from smimetui.core.directory.servers import Directory, add_directory
+from smimetui.core.errors import ContactsError, DirectoryError
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.contacts import Contacts
+from smimetui.core.settings.home import Home
 
 from .conftest import LdapWorld
 from .slapd import PEOPLE, free_port
@@ -251,8 +251,8 @@ class TestImport:
     def test_imported_certificates_can_be_encrypted_to(
         self, trusted_home: Home, corp: Directory
     ) -> None:
-        from smimetui.core.smime.recipients import choose_recipients
-        from smimetui.core.smime.trust import ChainValidator, TrustStore
+        from smimetui.core.pki.trust import ChainValidator, TrustStore
+        from smimetui.core.write.recipients import choose_recipients
 
         import_found(trusted_home, find_certificates(trusted_home, "alice@example.org"))
         validator = ChainValidator(TrustStore(trusted_home))

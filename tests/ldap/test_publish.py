@@ -7,11 +7,11 @@ from hashlib import sha256
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from smimetui.core.directory import Directory
+from smimetui.core.directory.lookup import Assessor, lookup_in
+from smimetui.core.directory.publish import publish
+from smimetui.core.directory.servers import Directory
 from smimetui.core.errors import DirectoryError
-from smimetui.core.home import Home
-from smimetui.core.ldap_lookup import Assessor, lookup_in
-from smimetui.core.ldap_publish import publish
+from smimetui.core.settings.home import Home
 
 from .conftest import LdapWorld
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.main import main
+from smimetui.cli.main import main
 
 OPENSSL = shutil.which("openssl")
 NEW_PASSPHRASE = "kept in smimetui now"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-from smimetui.core.contacts import Contacts
 from smimetui.core.migrate.inventory import sha256
-from smimetui.core.smime import pki
-from smimetui.core.smime.keystore import Keystore
-from smimetui.core.smime.trust import TrustStore
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.contacts import Contacts
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.pki.trust import TrustStore
 from tests.migrate.common import NEW_PASSPHRASE, run, secret_file, sign_and_verify, tree_state
 from tests.migrate.neomutt_util import NEOMUTT, SMIME_KEYS, build_tree
 

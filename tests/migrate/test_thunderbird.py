@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.contacts import Contacts
 from smimetui.core.migrate.inventory import sha256
-from smimetui.core.smime.keystore import Keystore
-from smimetui.core.smime.trust import TrustStore
+from smimetui.core.pki.contacts import Contacts
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.pki.trust import TrustStore
 from tests.migrate.common import (
     NEW_PASSPHRASE,
     run,

@@ -6,8 +6,8 @@ import threading
 
 import requests
 
-from smimetui.core.accounts import Account
 from smimetui.core.oauth.flows import SignInPrompt
+from smimetui.core.settings.accounts import Account
 from tests.backends.dovecot import Dovecot
 from tests.oauth.authserver import AuthServer
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from smimetui.core.accounts import get_account
-from smimetui.core.cli.main import main
-from smimetui.core.config import load_config
-from smimetui.core.home import Home
+from smimetui.cli.main import main
+from smimetui.core.settings.accounts import get_account
+from smimetui.core.settings.config import load_config
+from smimetui.core.settings.home import Home
 from tests.backends.dovecot import Dovecot
 from tests.backends_local.test_factory import MemoryKeyring
 from tests.oauth.authserver import AuthServer

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from smimetui.core.backends.factory import open_backend, open_sender
-from smimetui.core.home import Home
+from smimetui.core.mail.factory import open_backend, open_sender
 from smimetui.core.oauth import tokens
 from smimetui.core.oauth.flows import SignInError, SignInPrompt
 from smimetui.core.oauth.tokens import AccessTokens, SignInRequired, load_tokens
+from smimetui.core.settings.home import Home
 from tests.backends.dovecot import Dovecot
 from tests.backends_local.test_factory import MemoryKeyring
 from tests.oauth.authserver import AuthServer

@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
-from smimetui.core.smime.keystore import Keystore
-from smimetui.core.smime.pki import Issued
+from smimetui.cli.main import main
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.settings.home import Home
 from tests.smime.test_keystore import DictKeyring
 
 

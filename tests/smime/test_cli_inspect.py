@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
-from smimetui.core.smime.trust import TrustStore
+from smimetui.cli.main import main
+from smimetui.core.pki.trust import TrustStore
+from smimetui.core.settings.home import Home
 from tests.smime.openssl_util import openssl, requires_openssl
 
 pytestmark = [requires_openssl]
@@ -121,7 +121,7 @@ def test_unreadable_input(tmp_path: Path, home: Home, capsys, content, needle) -
 
 def test_console_script_reads_stdin(signed_file: Path, trusting_home: Home) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "smimetui.core.cli.main", "inspect", "-", "--json"],
+        [sys.executable, "-m", "smimetui.cli.main", "inspect", "-", "--json"],
         input=signed_file.read_bytes(),
         capture_output=True,
         check=False,

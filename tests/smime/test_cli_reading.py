@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.config import load_config, save_config
-from smimetui.core.home import Home
+from smimetui.cli.main import main
+from smimetui.core.settings.config import load_config, save_config
+from smimetui.core.settings.home import Home
 
 CORPUS = Path(__file__).parent / "corpus_transport"
 GMAIL = str(CORPUS / "gmail_dmarc_pass.eml")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
-from smimetui.core.smime.trust import TrustStore, default_system_bundle
+from smimetui.cli.main import main
+from smimetui.core.pki.trust import TrustStore, default_system_bundle
+from smimetui.core.settings.home import Home
 from tests.conftest import FixturePKI
 
 
@@ -116,7 +116,7 @@ class TestTrustCli:
         bad = tmp_path / "garbage.der"
         bad.write_bytes(b"\x30\x82\xff\xff garbage")
         proc = subprocess.run(
-            [sys.executable, "-m", "smimetui.core.cli.main", "trust", "add", str(bad)],
+            [sys.executable, "-m", "smimetui.cli.main", "trust", "add", str(bad)],
             capture_output=True,
             text=True,
             timeout=60,

@@ -14,10 +14,10 @@ from asn1crypto import cms, core
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smimetui.core.smime import der_read
-from smimetui.core.smime.der_read import DerError
-from smimetui.core.smime.signeddata import verify_full, verify_signed_data
-from smimetui.core.smime.signeddata_fast import fast_verify
+from smimetui.core.cms import der_read
+from smimetui.core.cms.der_read import DerError
+from smimetui.core.cms.signeddata import verify_full, verify_signed_data
+from smimetui.core.cms.signeddata_fast import fast_verify
 from tests.conftest import FixturePKI
 from tests.smime.openssl_util import openssl, requires_openssl
 from tests.smime.test_signeddata import CONTENT, build_signed_data

@@ -22,6 +22,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from smimetui.core.cms.content_cipher import DECRYPT_FAILED
+from smimetui.core.cms.envelope import (
+    DecryptOutcome,
+    GcmParameters,
+    decrypt_envelope,
+    describe_envelope,
+)
+from smimetui.core.cms.keytypes import PrivateKey
 from smimetui.core.errors import (
     CmsError,
     DecryptionError,
@@ -29,14 +37,7 @@ from smimetui.core.errors import (
     NoKeyError,
     SmimeTuiError,
 )
-from smimetui.core.smime.content_cipher import DECRYPT_FAILED
-from smimetui.core.smime.envelope import (
-    DecryptOutcome,
-    GcmParameters,
-    decrypt_envelope,
-    describe_envelope,
-)
-from smimetui.core.smime.pki import Issued, PrivateKey
+from smimetui.core.pki.makecerts import Issued
 from tests.smime.openssl_util import openssl, requires_openssl
 
 pytestmark = [pytest.mark.openssl, requires_openssl]

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smimetui.core.smime import envelope
-from smimetui.core.smime.envelope_fast import fast_parse
+from smimetui.core.cms import envelope
+from smimetui.core.cms.envelope_fast import fast_parse
 from tests.smime.openssl_util import openssl, requires_openssl
 
 pytestmark = [requires_openssl]

@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 
-from smimetui.core.backends.maildir import MaildirBackend
-from smimetui.core.demo import DEMO_PASSPHRASE, ensure_demo_home
+from smimetui.core.cms import envelope, envelope_fast, signeddata_fast
+from smimetui.core.cms.signeddata import verify_full
+from smimetui.core.demo.home import DEMO_PASSPHRASE, ensure_demo_home
 from smimetui.core.errors import CmsError
-from smimetui.core.home import Home
-from smimetui.core.smime import envelope, envelope_fast, signeddata_fast
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.keycandidates import StaticKeyCandidate, keystore_candidates
-from smimetui.core.smime.signeddata import verify_full
-from smimetui.core.smime.trust import ChainValidator, TrustStore
+from smimetui.core.mail.maildir.backend import MaildirBackend
+from smimetui.core.pki.keycandidates import StaticKeyCandidate, keystore_candidates
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.settings.home import Home
 from tests.adversarial import mail
 from tests.conftest import FixturePKI
 

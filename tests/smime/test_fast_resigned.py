@@ -22,10 +22,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from smimetui.core.cms.signeddata import verify_full
+from smimetui.core.cms.signeddata_fast import fast_verify
 from smimetui.core.errors import CmsError
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.signeddata import verify_full
-from smimetui.core.smime.signeddata_fast import fast_verify
+from smimetui.core.pki.makecerts import Issued
 from tests.conftest import FixturePKI
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {

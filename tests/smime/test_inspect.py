@@ -9,15 +9,11 @@ import pytest
 from asn1crypto import cms
 
 from smimetui.core.errors import InputError
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.keycandidates import StaticKeyCandidate
-from smimetui.core.smime.report import (
-    ChainStatus,
-    Coverage,
-    EncryptionStatus,
-    SignatureVerdict,
-)
-from smimetui.core.smime.trust import ChainValidator, TrustStore
+from smimetui.core.pki.chain import ChainStatus
+from smimetui.core.pki.keycandidates import StaticKeyCandidate
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.read.report import Coverage, EncryptionStatus, SignatureVerdict
 from tests.conftest import FixturePKI
 from tests.smime.openssl_util import openssl, requires_openssl
 
@@ -28,7 +24,7 @@ BODY = b"Content-Type: text/plain; charset=utf-8\r\n\r\nMeet me at noon.\r\n"
 
 @pytest.fixture(scope="module")
 def trust(tmp_path_factory: pytest.TempPathFactory, fixture_pki: FixturePKI) -> TrustStore:
-    from smimetui.core.home import Home
+    from smimetui.core.settings.home import Home
 
     store = TrustStore(Home.at(tmp_path_factory.mktemp("home")), use_system=False)
     store.add(fixture_pki.root.cert_pem)
@@ -344,7 +340,7 @@ class TestContextFromHome:
 
     def test_signer_certificate_from_contacts(self, pki_dir, fixture_pki, home) -> None:
         """Mail signed without certificates verifies with the certificate stored in contacts."""
-        from smimetui.core.contacts import Contacts
+        from smimetui.core.pki.contacts import Contacts
 
         TrustStore(home).add(fixture_pki.root.cert_pem)
         mail = sign(pki_dir, extra=("-nocerts",), chain=False)
@@ -357,7 +353,7 @@ class TestContextFromHome:
         assert sig is not None and sig.is_trustworthy, sig.problems
 
     def test_revocation_setting_from_config(self, home) -> None:
-        from smimetui.core.config import save_config
+        from smimetui.core.settings.config import save_config
 
         assert not InspectContext.from_home(home).validator.fetch_revocation
         save_config(home, {"security": {"fetch_revocation": True}})

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smimetui.core.errors import SmimeTuiError
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.keycandidates import StaticKeyCandidate
-from smimetui.core.smime.trust import ChainValidator, TrustStore
+from smimetui.core.pki.keycandidates import StaticKeyCandidate
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.read.inspect import InspectContext, inspect_message
 from tests.smime.openssl_util import openssl, requires_openssl
 
 pytestmark = [requires_openssl]
@@ -36,7 +36,7 @@ def seeds(pki_dir) -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def fuzz_ctx(tmp_path_factory, fixture_pki) -> InspectContext:
-    from smimetui.core.home import Home
+    from smimetui.core.settings.home import Home
 
     trust = TrustStore(Home.at(tmp_path_factory.mktemp("fuzzhome")), use_system=False)
     trust.add(fixture_pki.root.cert_pem)

@@ -9,17 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from smimetui.core.home import Home
-from smimetui.core.smime.trust import TrustStore
+from smimetui.core.pki.trust import TrustStore
+from smimetui.core.settings.home import Home
 from tests.conftest import FixturePKI
 from tests.smime.openssl_util import openssl, requires_openssl
 
 pytestmark = [requires_openssl]
 
 NOT_FOR_A_SIGNATURE = (
-    "smimetui.core.smime.envelope",
-    "smimetui.core.smime.keycandidates",
-    "smimetui.core.smime.keystore",
+    "smimetui.core.cms.envelope",
+    "smimetui.core.pki.keycandidates",
+    "smimetui.core.pki.keystore",
     "cryptography.x509",
     "ldap3",
     "textual",
@@ -30,7 +30,7 @@ def run_inspect(home: Home, path: Path) -> tuple[dict[str, object], set[str]]:
     """The JSON report of one ``smimetui inspect`` process and the modules it had loaded."""
     code = (
         "import sys, io\n"
-        "from smimetui.core.cli.main import main\n"
+        "from smimetui.cli.main import main\n"
         "out, sys.stdout = sys.stdout, io.StringIO()\n"
         f"main(['--home', {str(home.data_dir)!r}, 'inspect', '--json', {str(path)!r}])\n"
         "report, sys.stdout = sys.stdout.getvalue(), out\n"

@@ -17,12 +17,12 @@ from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
+from smimetui.core.cms.envelope import decrypt_envelope
 from smimetui.core.errors import IdentityError, InputError, KeyUnlockError
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.envelope import decrypt_envelope
-from smimetui.core.smime.keystore import DigitalId, Keystore
-from smimetui.core.smime.passphrase import (
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.keystore import DigitalId, Keystore
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.pki.passphrase import (
     CachedPassphrases,
     ChainedPassphrases,
     FilePassphrase,
@@ -30,7 +30,7 @@ from smimetui.core.smime.passphrase import (
     PromptPassphrase,
     read_passphrase_file,
 )
-from smimetui.core.smime.pki import Issued
+from smimetui.core.settings.home import Home
 from tests.smime.openssl_util import openssl, requires_openssl
 
 PW = b"correct horse battery staple"
@@ -381,7 +381,7 @@ def test_concurrent_unlocks_ask_once(home, fixture_pki) -> None:
     import threading
     import time
 
-    from smimetui.core.smime.keystore import Keystore
+    from smimetui.core.pki.keystore import Keystore
 
     store = Keystore(home)
     issued = fixture_pki.alice

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from smimetui.core.errors import MimeError, ResourceLimitError
-from smimetui.core.smime import mimewalk
-from smimetui.core.smime.mimewalk import canonical_crlf, parse_entity, parse_message
+from smimetui.core.read import mimewalk
+from smimetui.core.read.mimewalk import canonical_crlf, parse_entity, parse_message
 
 SIGNED_LIKE = (
     b'From: a@example.org\r\nContent-Type: multipart/signed; boundary="XX";'

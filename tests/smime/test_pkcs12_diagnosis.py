@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa
 
 from smimetui.core.errors import InputError, KeyUnlockError
-from smimetui.core.home import Home
-from smimetui.core.smime.keystore import Keystore
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.settings.home import Home
 from tests.smime.openssl_util import openssl, requires_openssl
 
 PASS = "s3cret"

@@ -12,16 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.keycandidates import StaticKeyCandidate
-from smimetui.core.smime.keystore import Keystore
-from smimetui.core.smime.report import ChainStatus, EncryptionStatus, SignatureVerdict
-from smimetui.core.smime.sign import SigningKey, SignOptions, build_signed_data
-from smimetui.core.smime.trust import ChainValidator, TrustStore
-from smimetui.core.smime.wording import report_headline
+from smimetui.cli.main import main
+from smimetui.core.cms.sign import SigningKey, SignOptions, build_signed_data
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.chain import ChainStatus
+from smimetui.core.pki.keycandidates import StaticKeyCandidate
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.read.report import EncryptionStatus, SignatureVerdict
+from smimetui.core.read.wording import report_headline
+from smimetui.core.settings.home import Home
 from tests.adversarial import mail
 from tests.conftest import FixturePKI
 from tests.smime.openssl_util import cms_encrypt, cms_sign, requires_openssl

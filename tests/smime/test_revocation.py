@@ -13,10 +13,10 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.report import ChainStatus, RevocationStatus
-from smimetui.core.smime.trust import ChainValidator, TrustStore
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.chain import ChainStatus, RevocationStatus
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.settings.home import Home
 
 
 @dataclass

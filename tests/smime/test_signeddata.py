@@ -16,14 +16,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smimetui.core.errors import CmsError
-from smimetui.core.smime import pki
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.report import CertInfo
-from smimetui.core.smime.signeddata import (
+from smimetui.core.cms.certinfo import CertInfo
+from smimetui.core.cms.signeddata import (
     load_signed_data,
     verify_signed_data,
 )
+from smimetui.core.errors import CmsError
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.makecerts import Issued
 from tests.conftest import FixturePKI
 from tests.smime.openssl_util import cms_encrypt, cms_sign, openssl, requires_openssl
 

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.home import Home
-from smimetui.core.smime.authresults import authentication_report
-from smimetui.core.smime.bodytext import html_with_links
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.links import make_link
-from smimetui.core.smime.rawview import MAX_SOURCE_BYTES, header_fields, header_lines, source_text
-from smimetui.core.smime.report import SecurityReport
-from smimetui.core.smime.transport import receiving_hosts
+from smimetui.core.read.authresults import authentication_report
+from smimetui.core.read.bodytext import html_with_links
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.read.links import make_link
+from smimetui.core.read.rawview import MAX_SOURCE_BYTES, header_fields, header_lines, source_text
+from smimetui.core.read.report import SecurityReport
+from smimetui.core.read.transport import receiving_hosts
+from smimetui.core.settings.home import Home
 
 CORPUS = Path(__file__).parent / "corpus_transport"
 SERVER = "mx.example.org"

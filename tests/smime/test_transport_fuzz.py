@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smimetui.core.smime.authresults import authentication_report
-from smimetui.core.smime.bodytext import html_with_links
-from smimetui.core.smime.transport import transport_facts
+from smimetui.core.read.authresults import authentication_report
+from smimetui.core.read.bodytext import html_with_links
+from smimetui.core.read.transport import transport_facts
 
 FUZZ = settings(max_examples=150, deadline=None)
 SEED = (Path(__file__).parent / "corpus_transport" / "gmail_dmarc_pass.eml").read_bytes()

@@ -12,11 +12,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from smimetui.core.errors import CertificateError, TrustStoreError
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.report import ChainStatus, RevocationStatus
-from smimetui.core.smime.trust import ChainValidator, TrustStore, default_system_bundle
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.chain import ChainStatus, RevocationStatus
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.pki.trust import ChainValidator, TrustStore, default_system_bundle
+from smimetui.core.settings.home import Home
 from tests.conftest import FixturePKI
 
 NOT_CHECKED = "Revocation was not checked (fetching is off)."

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.demo import ensure_demo_home
-from smimetui.core.home import Home
+from smimetui.core.demo.home import ensure_demo_home
+from smimetui.core.settings.home import Home
 
 
 def smimetui_command() -> list[str]:
@@ -19,7 +19,7 @@ def smimetui_command() -> list[str]:
     if chosen:
         return [chosen]
     found = shutil.which("smimetui")
-    return [found] if found else ["python3", "-m", "smimetui.core.cli.main"]
+    return [found] if found else ["python3", "-m", "smimetui.cli.main"]
 
 
 @pytest.fixture

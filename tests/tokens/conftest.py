@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.home import Home
-from smimetui.core.tokens import session
-from smimetui.core.tokens.registry import add_module
+from smimetui.core.pki.tokens import session
+from smimetui.core.pki.tokens.registry import add_module
+from smimetui.core.settings.home import Home
 
 from .softhsm import MODULE, SoftHsm, make_softhsm, unavailable
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from smimetui.core.smime.pki import Issued
+from smimetui.core.pki.makecerts import Issued
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 PIN, SO_PIN = "123456", "12345678"

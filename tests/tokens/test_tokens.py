@@ -17,15 +17,15 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from smimetui.core.accounts import Account, add_account
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.report import CertInfo
-from smimetui.core.tokens import errors, ids
-from smimetui.core.tokens.pin import ChainedPins, FilePin
-from smimetui.core.tokens.registry import TokenModule, add_module
+from smimetui.cli.main import main
+from smimetui.core.cms.certinfo import CertInfo
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.pki.tokens import errors, ids
+from smimetui.core.pki.tokens.pin import ChainedPins, FilePin
+from smimetui.core.pki.tokens.registry import TokenModule, add_module
+from smimetui.core.settings.accounts import Account, add_account
+from smimetui.core.settings.home import Home
 from tests.conftest import FixturePKI
 
 from .softhsm import MODULE, PIN, SoftHsm
@@ -288,7 +288,7 @@ class TestSigning:
         pki_dir: dict[str, Path],
         capsys,  # type: ignore[no-untyped-def]
     ) -> None:
-        from smimetui.core.backends.maildir import MaildirBackend
+        from smimetui.core.mail.maildir.backend import MaildirBackend
 
         maildir = tmp_path / "Mail"
         for sub in ("cur", "new", "tmp"):
@@ -332,7 +332,7 @@ class TestSigning:
         certificate when encryption_id is a token ID (core/write, shared with the CLI)."""
         from cryptography.hazmat.primitives.serialization import Encoding
 
-        from smimetui.core.smime.passphrase import ChainedPassphrases
+        from smimetui.core.pki.passphrase import ChainedPassphrases
         from smimetui.core.write.recipient_check import _self_line
         from smimetui.core.write.send import Writer, self_recipient
 

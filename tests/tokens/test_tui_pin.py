@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from smimetui.core.accounts import get_account
-from smimetui.core.backends.maildir import MaildirBackend
-from smimetui.core.demo import ensure_demo_home
-from smimetui.core.home import Home
-from smimetui.core.tokens.registry import add_module
+from smimetui.core.demo.home import ensure_demo_home
+from smimetui.core.mail.maildir.backend import MaildirBackend
+from smimetui.core.pki.tokens.registry import add_module
+from smimetui.core.settings.accounts import get_account
+from smimetui.core.settings.home import Home
 from smimetui.tui.app import SmimeTuiApp
 from smimetui.tui.run import build_app
 from smimetui.tui.screens.passphrase import PassphraseScreen

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.accounts import add_account, get_account
-from smimetui.core.demo import ensure_demo_home
-from smimetui.core.home import Home
+from smimetui.core.demo.home import ensure_demo_home
+from smimetui.core.settings.accounts import add_account, get_account
+from smimetui.core.settings.home import Home
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import re
 
 from textual.pilot import Pilot
 
-from smimetui.core.home import Home
+from smimetui.core.settings.home import Home
 from smimetui.tui.app import SmimeTuiApp
 from smimetui.tui.keys import UiSettings
 from smimetui.tui.run import build_app

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from smimetui.core.errors import InputError
+from smimetui.core.read.report import Attachment
 from smimetui.core.sanitize import clean_filename
-from smimetui.core.smime.report import Attachment
 from smimetui.tui.attachments import free_path, save_all
 
 NAME_MAX = 255

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from smimetui.core.home import Home
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.keycandidates import keystore_candidates
-from smimetui.core.smime.report import EncryptionStatus, SignatureVerdict
+from smimetui.core.pki.keycandidates import keystore_candidates
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.read.report import EncryptionStatus, SignatureVerdict
+from smimetui.core.settings.home import Home
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.screens.mailbox import MailboxScreen
@@ -24,7 +24,7 @@ async def _answer_passphrase(pilot, passphrase: str = "demo") -> None:  # type: 
 
 
 def _outbox(home: Home) -> list[bytes]:
-    from smimetui.core.backends.maildir import MaildirBackend
+    from smimetui.core.mail.maildir.backend import MaildirBackend
 
     backend = MaildirBackend(home.data_dir / "Mail")
     index = backend.open_folder("Outbox")
@@ -32,7 +32,7 @@ def _outbox(home: Home) -> list[bytes]:
 
 
 def _inspect_as_robin(home: Home, raw: bytes):  # type: ignore[no-untyped-def]
-    from smimetui.core.smime.passphrase import read_passphrase_file
+    from smimetui.core.pki.passphrase import read_passphrase_file
 
     path = home.data_dir / "pass.txt"
     path.write_text("demo\n")
@@ -181,7 +181,7 @@ class TestReply:
             assert [a.filename for a in screen.mail.attachments] == ["minutes.txt", "budget.csv"]
 
     async def test_draft_saved_encrypted_to_self(self, demo_home: Home) -> None:
-        from smimetui.core.backends.maildir import MaildirBackend
+        from smimetui.core.mail.maildir.backend import MaildirBackend
 
         app = make_app(demo_home)
         async with app.run_test(size=SIZE) as pilot:

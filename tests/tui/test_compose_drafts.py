@@ -12,9 +12,9 @@ from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input, TextArea
 
-from smimetui.core.backends.maildir import MaildirBackend
 from smimetui.core.errors import InputError
-from smimetui.core.home import Home
+from smimetui.core.mail.maildir.backend import MaildirBackend
+from smimetui.core.settings.home import Home
 from smimetui.tui import messages as m
 from smimetui.tui.editor import edit_text
 from smimetui.tui.keys import UiSettings

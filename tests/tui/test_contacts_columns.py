@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
+from smimetui.cli.main import main
+from smimetui.core.settings.home import Home
 from smimetui.tui.screens.contacts import ContactsScreen
 
 from .helpers import make_app, screen_text, settle

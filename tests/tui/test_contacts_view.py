@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from textual.widgets import DataTable
 
-from smimetui.core.contacts import Contacts
-from smimetui.core.home import Home
+from smimetui.core.pki.contacts import Contacts
 from smimetui.core.read import certificate_import as certimport
+from smimetui.core.settings.home import Home
 from smimetui.tui.screens.contacts import ContactsScreen
 from smimetui.tui.widgets.security_pane import SecurityPane
 

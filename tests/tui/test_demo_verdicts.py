@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from smimetui.core.demo import DemoMessage, build_messages, make_demo_pki
-from smimetui.core.home import Home
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.keycandidates import StaticKeyCandidate
+from smimetui.core.demo.home import DemoMessage, build_messages, make_demo_pki
+from smimetui.core.pki.keycandidates import StaticKeyCandidate
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.settings.home import Home
 
 PKI = make_demo_pki()
 MESSAGES = build_messages(PKI)
@@ -22,7 +22,7 @@ def _subject(msg: DemoMessage) -> str:
 
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> InspectContext:
-    from smimetui.core.demo import _write_stores
+    from smimetui.core.demo.home import _write_stores
 
     home = Home.at(tmp_path_factory.mktemp("demo-verdicts"))
     _write_stores(home, PKI)
@@ -62,8 +62,8 @@ def test_message_matches_its_subject(msg: DemoMessage, context: InspectContext) 
 
 
 def test_demo_home_created_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from smimetui.core.demo import DEMO_PASSPHRASE, ensure_demo_home
-    from smimetui.core.smime.keystore import Keystore
+    from smimetui.core.demo.home import DEMO_PASSPHRASE, ensure_demo_home
+    from smimetui.core.pki.keystore import Keystore
 
     home = Home.at(tmp_path / "d")
     first = ensure_demo_home(home)

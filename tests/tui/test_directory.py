@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from smimetui.core.accounts import Account, add_account
-from smimetui.core.contacts import SOURCE_FILE, Contacts
-from smimetui.core.directory import Directory, add_directory
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
+from smimetui.core.directory.servers import Directory, add_directory
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.contacts import SOURCE_FILE, Contacts
+from smimetui.core.settings.accounts import Account, add_account
+from smimetui.core.settings.home import Home
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.confirm import ConfirmScreen
 from tests.conftest import FixturePKI

@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 from textual.message import Message
 
-from smimetui.core.accounts import Account, add_account
-from smimetui.core.backends.imap_sync import BATCH, FIRST_BATCH
-from smimetui.core.home import Home
+from smimetui.core.mail.imap.sync import BATCH, FIRST_BATCH
+from smimetui.core.settings.accounts import Account, add_account
+from smimetui.core.settings.home import Home
 from smimetui.tui import messages as m
 from smimetui.tui.app import SmimeTuiApp
 from smimetui.tui.run import build_app

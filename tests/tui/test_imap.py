@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.accounts import Account, add_account
-from smimetui.core.home import Home
+from smimetui.core.settings.accounts import Account, add_account
+from smimetui.core.settings.home import Home
 from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.screens.passphrase import PassphraseScreen
 from smimetui.tui.widgets.message_list import MessageList
@@ -117,7 +117,7 @@ async def test_starting_on_imap_marks_nothing_seen_on_the_server(
     home: Home,
     mail_user: MailUser,  # noqa: F811
 ) -> None:
-    from smimetui.core.backends.base import SEEN
+    from smimetui.core.mail.base import SEEN
 
     mail_user.server.write_maildir(mail_user.name, generate(3))
     _add_work_account(home, mail_user)

@@ -6,7 +6,7 @@ OSC 52 and BEL in its subject, sender name, body and attachment filename.
 
 from __future__ import annotations
 
-from smimetui.core.home import Home
+from smimetui.core.settings.home import Home
 from smimetui.tui.screens.mailbox import MailboxScreen
 from smimetui.tui.widgets.message_view import MessageBody, MessageHeaders
 

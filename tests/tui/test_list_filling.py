@@ -7,7 +7,7 @@ import datetime as dt
 
 from textual.app import App, ComposeResult
 
-from smimetui.core.backends.base import Summary
+from smimetui.core.mail.base import Summary
 from smimetui.tui.widgets.message_list import MessageList
 
 TOP = 100_000  # the newest UID

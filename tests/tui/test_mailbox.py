@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from smimetui.core.contacts import Contacts
-from smimetui.core.home import Home
+from smimetui.core.pki.contacts import Contacts
+from smimetui.core.settings.home import Home
 from smimetui.tui.keys import UiSettings
 from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.screens.first_run import FirstRunScreen

@@ -6,8 +6,8 @@ import datetime as dt
 
 from textual.app import App, ComposeResult
 
-from smimetui.core.backends.base import SEEN, ListIndex, SecurityHint, Summary
-from smimetui.core.backends.thread_index import thread_index
+from smimetui.core.mail.base import SEEN, ListIndex, SecurityHint, Summary
+from smimetui.core.mail.thread_index import thread_index
 from smimetui.tui.widgets.message_list import MessageList
 
 

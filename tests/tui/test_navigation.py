@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import ProgressBar
 
-from smimetui.core.home import Home
+from smimetui.core.settings.home import Home
 from smimetui.tui import messages as m
 from smimetui.tui.widgets.folder_tree import FolderTree
 from smimetui.tui.widgets.message_list import MessageList

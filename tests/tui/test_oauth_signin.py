@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from smimetui.core.accounts import add_account
-from smimetui.core.home import Home
+from smimetui.core.settings.accounts import add_account
+from smimetui.core.settings.home import Home
 from smimetui.tui.screens.sign_in import SignInScreen
 from smimetui.tui.widgets.message_list import MessageList
 from tests.backends.dovecot import Dovecot

@@ -18,12 +18,12 @@ from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 
-from smimetui.core.accounts import get_account
-from smimetui.core.cli.main import main
-from smimetui.core.demo import DEMO_ADDRESS, DEMO_PASSPHRASE
-from smimetui.core.home import Home
-from smimetui.core.smime.keystore import Keystore
-from smimetui.core.smime.passphrase import FilePassphrase
+from smimetui.cli.main import main
+from smimetui.core.demo.home import DEMO_ADDRESS, DEMO_PASSPHRASE
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.pki.passphrase import FilePassphrase
+from smimetui.core.settings.accounts import get_account
+from smimetui.core.settings.home import Home
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.mailbox import MailboxScreen
 

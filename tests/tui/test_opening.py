@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from smimetui.core.backends.base import ListIndex, Progress
 from smimetui.core.errors import ConnectionLostError
+from smimetui.core.mail.base import ListIndex, Progress
 from smimetui.tui.opening import FolderOpening
 
 

@@ -4,9 +4,9 @@ read/unread and the flag on the server."""
 
 from __future__ import annotations
 
-from smimetui.core.backends.base import FLAGGED, SEEN
-from smimetui.core.backends.maildir import MaildirBackend
-from smimetui.core.home import Home
+from smimetui.core.mail.base import FLAGGED, SEEN
+from smimetui.core.mail.maildir.backend import MaildirBackend
+from smimetui.core.settings.home import Home
 from smimetui.tui.keys import UiSettings
 from smimetui.tui.widgets.message_list import MessageList
 
@@ -217,7 +217,7 @@ class TestAccounts:
 
         from textual.widgets import OptionList
 
-        from smimetui.core.accounts import add_account, get_account
+        from smimetui.core.settings.accounts import add_account, get_account
         from smimetui.tui.screens.accounts import AccountsScreen
         from smimetui.tui.screens.mailbox import MailboxScreen
 

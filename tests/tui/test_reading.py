@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import TextArea
 
-from smimetui.core.accounts import add_account, get_account
-from smimetui.core.backends.maildir import MaildirBackend
-from smimetui.core.home import Home
-from smimetui.core.smime.rawview import source_text
+from smimetui.core.mail.maildir.backend import MaildirBackend
+from smimetui.core.read.rawview import source_text
+from smimetui.core.settings.accounts import add_account, get_account
+from smimetui.core.settings.home import Home
 from smimetui.tui.screens.mailbox import MailboxScreen
 from smimetui.tui.screens.open_attachment import OpenAttachmentScreen
 from smimetui.tui.screens.source import TextViewScreen
@@ -153,7 +153,7 @@ class TestEncryptedAttachment:
     async def test_p7m_opens_through_the_read_path(self, demo_home: Home) -> None:
         import base64
 
-        from smimetui.core.smime.mimewalk import parse_message
+        from smimetui.core.read.mimewalk import parse_message
         from smimetui.tui.screens.passphrase import PassphraseScreen
 
         box = MaildirBackend(Path(get_account(demo_home, "demo").maildir))

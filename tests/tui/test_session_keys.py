@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, TextArea
 
-from smimetui.core.cli.main import main
-from smimetui.core.home import Home
+from smimetui.cli.main import main
+from smimetui.core.settings.home import Home
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.mailbox import MailboxScreen
 from smimetui.tui.screens.passphrase import PassphraseScreen
@@ -84,7 +84,7 @@ class TestCancelledPrompt:
 
 
 def test_cli_says_how_to_unlock(demo_home: Home, capsys: pytest.CaptureFixture[str]) -> None:
-    from smimetui.core.backends.maildir import MaildirBackend
+    from smimetui.core.mail.maildir.backend import MaildirBackend
 
     backend = MaildirBackend(demo_home.data_dir / "Mail")
     index = backend.open_folder("INBOX")
@@ -104,7 +104,7 @@ def test_cli_says_how_to_unlock(demo_home: Home, capsys: pytest.CaptureFixture[s
 
 
 def _folder(home: Home, name: str) -> list[bytes]:
-    from smimetui.core.backends.maildir import MaildirBackend
+    from smimetui.core.mail.maildir.backend import MaildirBackend
 
     backend = MaildirBackend(home.data_dir / "Mail")
     index = backend.open_folder(name)

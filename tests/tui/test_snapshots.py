@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import pytest
 
-from smimetui.core import contacts
-from smimetui.core.home import Home
+from smimetui.core.pki import contacts
+from smimetui.core.settings.home import Home
 
 from .helpers import SIZE, make_app, open_subject, settle
 

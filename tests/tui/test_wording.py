@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from smimetui.core.cli.cmd_inspect import report_lines
-from smimetui.core.smime.report import EncryptionReport, EncryptionStatus, SecurityReport
-from smimetui.core.smime.wording import next_step, report_headline
+from smimetui.cli.cmd_inspect import report_lines
+from smimetui.core.read.report import EncryptionReport, EncryptionStatus, SecurityReport
+from smimetui.core.read.wording import next_step, report_headline
 from smimetui.tui.verdict import Level, verdict_for
 
 PLAIN = SecurityReport("bob@example.org", "Bob <bob@example.org>", "Hi", "text\n")

@@ -7,11 +7,11 @@ from dataclasses import replace
 
 from asn1crypto import cms
 
-from smimetui.core.accounts import get_account
-from smimetui.core.home import Home
-from smimetui.core.smime import pki
-from smimetui.core.smime.keystore import Keystore
-from smimetui.core.smime.report import EncryptionReport, EncryptionStatus, SecurityReport
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.read.report import EncryptionReport, EncryptionStatus, SecurityReport
+from smimetui.core.settings.accounts import get_account
+from smimetui.core.settings.home import Home
 from smimetui.core.write.form import OutgoingMail, forward, reply_to, to_rfc5322
 from smimetui.core.write.send import Writer, build, self_recipient, writing_id
 from smimetui.tui.outgoing import writer_for

@@ -28,7 +28,7 @@ def ok(proc: subprocess.CompletedProcess[bytes]) -> bytes:
 @pytest.fixture
 def validator(home, fixture_pki):  # type: ignore[no-untyped-def]
     """H1's real chain validator with only the fixture root trusted."""
-    from smimetui.core.smime.trust import ChainValidator, TrustStore
+    from smimetui.core.pki.trust import ChainValidator, TrustStore
 
     store = TrustStore(home, use_system=False)
     store.add(fixture_pki.root.cert_pem)

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from smimetui.core.smime.pki import Issued
+from smimetui.core.pki.makecerts import Issued
 
 GPGSM = shutil.which("gpgsm")
 GPGCONF = shutil.which("gpgconf")

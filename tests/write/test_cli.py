@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli.main import main
-from smimetui.core.smime.compose import compose
-from smimetui.core.smime.keystore import Keystore
-from smimetui.core.smime.sign import SigningKey
-from smimetui.core.smime.trust import TrustStore
+from smimetui.cli.main import main
+from smimetui.core.cms.sign import SigningKey
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.pki.trust import TrustStore
+from smimetui.core.write.sign_encrypt import compose
 
 from .conftest import ok, openssl
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from smimetui.core.cli import id_lifecycle
-from smimetui.core.cli.main import main
-from smimetui.core.demo import DEMO_PASSPHRASE, ensure_demo_home
-from smimetui.core.home import Home
+from smimetui.cli import id_lifecycle
+from smimetui.cli.main import main
+from smimetui.core.demo.home import DEMO_PASSPHRASE, ensure_demo_home
+from smimetui.core.settings.home import Home
 
 
 @pytest.fixture
@@ -104,8 +104,8 @@ class TestAccountAddMaildir:
 
 
 def test_revocation_unknown_is_said_in_words() -> None:
-    from smimetui.core.smime.report import RevocationStatus
-    from smimetui.core.smime.wording import revocation_words
+    from smimetui.core.pki.chain import RevocationStatus
+    from smimetui.core.read.wording import revocation_words
 
     words = revocation_words(RevocationStatus.UNKNOWN)
     assert words.startswith("unknown: ") and "may have been revoked" in words
@@ -117,9 +117,9 @@ _FETCH = textwrap.dedent(
     import http.server, tempfile, threading
     from asn1crypto import x509 as asn1_x509
     from cryptography import x509
-    from smimetui.core.home import Home
-    from smimetui.core.smime import pki
-    from smimetui.core.smime.trust import ChainValidator, TrustStore
+    from smimetui.core.settings.home import Home
+    from smimetui.core.pki import makecerts as pki
+    from smimetui.core.pki.trust import ChainValidator, TrustStore
 
     class Quiet(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args):

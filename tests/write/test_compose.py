@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms
 
+from smimetui.core.cms.encrypt import Recipient
+from smimetui.core.cms.envelope import decrypt_envelope
+from smimetui.core.cms.sign import SigningKey
+from smimetui.core.cms.signeddata import verify_signed_data
 from smimetui.core.errors import MimeError, RecipientCertificateError
-from smimetui.core.smime.compose import ComposeOptions, compose, parse_draft
-from smimetui.core.smime.encrypt import Recipient
-from smimetui.core.smime.envelope import decrypt_envelope
-from smimetui.core.smime.keycandidates import StaticKeyCandidate
-from smimetui.core.smime.sign import SigningKey
-from smimetui.core.smime.signeddata import verify_signed_data
+from smimetui.core.pki.keycandidates import StaticKeyCandidate
+from smimetui.core.write.sign_encrypt import ComposeOptions, compose, parse_draft
 
 from .conftest import ok, openssl
 

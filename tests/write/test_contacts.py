@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from smimetui.core.contacts import SOURCE_FILE, SOURCE_MAIL, Contacts
 from smimetui.core.errors import ContactsError
-from smimetui.core.smime import pki
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.contacts import SOURCE_FILE, SOURCE_MAIL, Contacts
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

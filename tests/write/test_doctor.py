@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from smimetui.core.smime import pki
-from smimetui.core.smime.doctor import Severity, check_identity
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.doctor import Severity, check_identity
 
 
 def _texts(report, severity: Severity) -> str:  # type: ignore[no-untyped-def]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms
 
+from smimetui.core.cms.encrypt import Preference, Recipient, choose_algorithms, encrypt
 from smimetui.core.errors import RecipientCertificateError
-from smimetui.core.smime import pki
-from smimetui.core.smime.encrypt import Preference, Recipient, choose_algorithms, encrypt
+from smimetui.core.pki import makecerts as pki
 
 from .conftest import ok, openssl
 

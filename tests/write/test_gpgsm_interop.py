@@ -29,19 +29,15 @@ from typing import cast
 
 import pytest
 
-from smimetui.core.smime.compose import ComposeOptions, compose
-from smimetui.core.smime.encrypt import Preference, Recipient
-from smimetui.core.smime.inspect import InspectContext, inspect_message
-from smimetui.core.smime.keycandidates import StaticKeyCandidate
-from smimetui.core.smime.pki import Issued
-from smimetui.core.smime.report import (
-    ChainStatus,
-    Coverage,
-    EncryptionStatus,
-    SignatureVerdict,
-)
-from smimetui.core.smime.sign import SigningKey, SignOptions
-from smimetui.core.smime.trust import ChainValidator, TrustStore
+from smimetui.core.cms.encrypt import Preference, Recipient
+from smimetui.core.cms.sign import SigningKey, SignOptions
+from smimetui.core.pki.chain import ChainStatus
+from smimetui.core.pki.keycandidates import StaticKeyCandidate
+from smimetui.core.pki.makecerts import Issued
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.read.report import Coverage, EncryptionStatus, SignatureVerdict
+from smimetui.core.write.sign_encrypt import ComposeOptions, compose
 from tests.conftest import FixturePKI
 
 from .gpgsm_util import GPGSM, GpgsmHome, Result, build_home, gpgsm_version
@@ -86,7 +82,7 @@ def gpg(fixture_pki: FixturePKI) -> Iterator[GpgsmHome]:
 
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory: pytest.TempPathFactory, fixture_pki: FixturePKI) -> InspectContext:
-    from smimetui.core.home import Home
+    from smimetui.core.settings.home import Home
 
     store = TrustStore(Home.at(tmp_path_factory.mktemp("home")), use_system=False)
     store.add(fixture_pki.root.cert_pem)

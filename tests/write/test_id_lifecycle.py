@@ -9,10 +9,10 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from smimetui.core.cli.main import main
-from smimetui.core.smime import pki
-from smimetui.core.smime.keystore import Keystore
-from smimetui.core.smime.trust import TrustStore
+from smimetui.cli.main import main
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.keystore import Keystore
+from smimetui.core.pki.trust import TrustStore
 
 from .conftest import ok, openssl
 

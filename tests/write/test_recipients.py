@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from smimetui.core.contacts import SOURCE_FILE, SOURCE_MAIL, Contacts
 from smimetui.core.errors import RecipientCertificateError
-from smimetui.core.smime import pki
-from smimetui.core.smime.recipients import choose_recipients
+from smimetui.core.pki import makecerts as pki
+from smimetui.core.pki.contacts import SOURCE_FILE, SOURCE_MAIL, Contacts
+from smimetui.core.write.recipients import choose_recipients
 
 
 def _book(home, fixture_pki, *issued, accepted: bool = False) -> Contacts:  # type: ignore[no-untyped-def]
@@ -55,7 +55,7 @@ class TestChoose:
         )
         book = _book(home, fixture_pki, fixture_pki.alice)
         book.add_certificate(newer.cert, source=SOURCE_MAIL)
-        from smimetui.core.contacts import fingerprint
+        from smimetui.core.pki.contacts import fingerprint
 
         book.set_override("alice@example.org", fingerprint(fixture_pki.alice.cert))
         (alice,) = choose_recipients(["alice@example.org"], book, validator=validator)
@@ -110,7 +110,7 @@ class TestRefusals:
         # The old one still works; remove it and only the pending one remains.
         (alice,) = choose_recipients(["alice@example.org"], book, validator=validator)
         assert alice.cert == fixture_pki.alice.cert
-        from smimetui.core.contacts import fingerprint
+        from smimetui.core.pki.contacts import fingerprint
 
         book.set_override("alice@example.org", fingerprint(fixture_pki.rogue_alice.cert))
         assert "waits for your confirmation" in self._reason(book, "alice@example.org", validator)

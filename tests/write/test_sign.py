@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms
 
+from smimetui.core.cms.sign import OUR_CAPABILITIES, SigningKey, SignOptions, build_signed_data
 from smimetui.core.errors import IdentityError
-from smimetui.core.smime import pki
-from smimetui.core.smime.sign import OUR_CAPABILITIES, SigningKey, SignOptions, build_signed_data
+from smimetui.core.pki import makecerts as pki
 
 from .conftest import ok, openssl
 

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from smimetui.core.smime.report import Attachment
+from smimetui.core.read.report import Attachment
 from smimetui.tui.widgets.message_view import human_size
 
 SAVE_ALL = "all"

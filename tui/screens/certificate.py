@@ -9,8 +9,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from smimetui.core.smime.report import CertInfo, ChainLink
-from smimetui.core.smime.wording import grouped_fingerprint
+from smimetui.core.cms.certinfo import CertInfo
+from smimetui.core.pki.chain import ChainLink
+from smimetui.core.read.wording import grouped_fingerprint
 
 fingerprint = grouped_fingerprint  # the name the screens use
 

@@ -21,8 +21,8 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from smimetui.core.errors import InputError
-from smimetui.core.smime.report import SecurityReport
-from smimetui.core.smime.senders import reply_to_mismatch
+from smimetui.core.read.report import SecurityReport
+from smimetui.core.read.senders import reply_to_mismatch
 from smimetui.core.write.form import (
     OutgoingMail,
     attach_file,
@@ -199,7 +199,7 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
         thread=True, exclusive=True, exit_on_error=False, group="contacts", description="contacts"
     )
     def _load_contacts(self) -> None:
-        from smimetui.core.contacts import Contacts
+        from smimetui.core.pki.contacts import Contacts
 
         entries = []
         for contact in Contacts(self.session.home).list():

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.content import Content
 
-from smimetui.core.contacts import CertificateChange
+from smimetui.core.pki.contacts import CertificateChange
 from smimetui.core.write.directory_lookup import (
     change_question,
     found_details,
@@ -26,8 +26,8 @@ from smimetui.tui.screens.compose_recipients import RecipientCertificates
 from smimetui.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
-    from smimetui.core.contacts import CertificateChange
-    from smimetui.core.ldap_lookup import Found
+    from smimetui.core.directory.lookup import Found
+    from smimetui.core.pki.contacts import CertificateChange
 
 
 class DirectoryLookup(RecipientCertificates):

@@ -22,7 +22,7 @@ from smimetui.tui import messages as m
 from smimetui.tui.services import MailSession
 
 if TYPE_CHECKING:
-    from smimetui.core.ldap_lookup import Found
+    from smimetui.core.directory.lookup import Found
 
 CHECK_DELAY = 0.4  # seconds after the last keystroke in To/Cc/Bcc
 

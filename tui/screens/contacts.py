@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from smimetui.core.home import Home
+from smimetui.core.settings.home import Home
 from smimetui.tui.worker_errors import WorkerErrors
 
 COLUMNS = ("Name", "Address", "Certificate", "Source", "SHA-256", "Valid until", "State")
@@ -49,7 +49,7 @@ class ContactRow:
 
 def contact_rows(home: Home) -> list[ContactRow]:
     """One row per stored certificate (or per address without one); blocking."""
-    from smimetui.core.contacts import Contacts
+    from smimetui.core.pki.contacts import Contacts
 
     rows = []
     for contact in Contacts(home).list():

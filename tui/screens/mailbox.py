@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static, Tree
 
-from smimetui.core.backends.base import Folder, FolderRole
-from smimetui.core.smime.report import SecurityReport
+from smimetui.core.mail.base import Folder, FolderRole
+from smimetui.core.read.report import SecurityReport
 from smimetui.tui import messages as m
 from smimetui.tui.screens.help import HelpScreen
 from smimetui.tui.screens.mailbox_actions import MessageActions

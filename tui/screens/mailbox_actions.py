@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smimetui.core.backends.base import Folder
+from smimetui.core.mail.base import Folder
 from smimetui.core.read.certificate_import import ImportOutcome
-from smimetui.core.smime.report import Attachment, SecurityReport
+from smimetui.core.read.report import Attachment, SecurityReport
 from smimetui.tui import messages as m
 from smimetui.tui.screens.certificate import CertificateScreen, fingerprint
 from smimetui.tui.screens.confirm import ConfirmScreen

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from textual.timer import Timer
 
-from smimetui.core.backends.base import FLAGGED, SEEN
+from smimetui.core.mail.base import FLAGGED, SEEN
 from smimetui.tui.screens.mailbox_workers import MailboxWorkers
 from smimetui.tui.widgets.folder_tree import FolderTree
 from smimetui.tui.widgets.message_list import MessageList

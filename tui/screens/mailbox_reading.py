@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from smimetui.core.smime.report import Attachment, SecurityReport
+from smimetui.core.read.report import Attachment, SecurityReport
 from smimetui.tui import messages as m
 from smimetui.tui.screens.source import TextViewScreen
 from smimetui.tui.widgets.message_view import MessageBody
@@ -52,8 +52,8 @@ def is_encrypted_attachment(att: Attachment) -> bool:
 
 def attachment_text(att: Attachment) -> str:
     """A text/* attachment as text (HTML converted, links numbered), sanitised."""
+    from smimetui.core.read.bodytext import html_with_links
     from smimetui.core.sanitize import clean_text
-    from smimetui.core.smime.bodytext import html_with_links
 
     text = att.data.decode("utf-8", "replace")
     if att.content_type == "text/html":
@@ -81,7 +81,7 @@ class ReadingActions:
             self._show_full_headers()
 
     def _show_full_headers(self) -> None:
-        from smimetui.core.smime.rawview import header_lines
+        from smimetui.core.read.rawview import header_lines
 
         body = self.query_one(MessageBody)  # type: ignore[attr-defined]
         for old in body.query(".full-headers"):
@@ -103,7 +103,7 @@ class ReadingActions:
         if not self.raw:
             self.notify("Open a message first.", title="No message")  # type: ignore[attr-defined]
             return
-        from smimetui.core.smime.rawview import source_text
+        from smimetui.core.read.rawview import source_text
 
         subject = self.report.subject if self.report else ""
         title = f"Source of “{subject}” ({len(self.raw):,} bytes) · escape or q to go back"
@@ -148,7 +148,7 @@ class ReadingActions:
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open", description="open")
     def open_with_viewer(self, att: Attachment) -> None:
-        from smimetui.core.attachview import check_xdg_open, find_viewer, run_viewer
+        from smimetui.core.read.mailcap import check_xdg_open, find_viewer, run_viewer
 
         viewer = find_viewer(att.content_type)
         check_xdg_open(viewer, att.filename)
@@ -172,8 +172,8 @@ class ReadingActions:
         self.notify(message.summary, title="Opened", markup=False)  # type: ignore[attr-defined]
 
     def on_viewer_needs_terminal(self, message: ViewerNeedsTerminal) -> None:
-        from smimetui.core.attachview import run_viewer
         from smimetui.core.errors import SmimeTuiError
+        from smimetui.core.read.mailcap import run_viewer
 
         att = message.attachment
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual import on
 from textual.worker import Worker, WorkerState
 
-from smimetui.core.backends.base import Folder, FolderRole
+from smimetui.core.mail.base import Folder, FolderRole
 from smimetui.tui import messages as m
 from smimetui.tui.screens.mailbox_workers import MailboxWorkers
 from smimetui.tui.widgets.folder_tree import FolderTree

@@ -11,12 +11,12 @@ import threading
 from textual import work
 from textual.screen import Screen
 
-from smimetui.core.contacts import CertificateChange
 from smimetui.core.errors import KeyUnlockError, NoTrashError, SmimeTuiError
+from smimetui.core.pki.contacts import CertificateChange
 from smimetui.core.read.certificate_import import ImportOutcome
 from smimetui.core.read.harvest import learn_from_message, signer_record
+from smimetui.core.read.report import Attachment, EncryptionStatus, SecurityReport
 from smimetui.core.sanitize import clean_line
-from smimetui.core.smime.report import Attachment, EncryptionStatus, SecurityReport
 from smimetui.tui import messages as m
 from smimetui.tui.services import MailSession
 
@@ -71,7 +71,7 @@ class MailboxWorkers(Screen[None]):
 
         index = self.session.open_folder(folder, progress)
         if self.threading:
-            from smimetui.core.backends.thread_index import thread_index
+            from smimetui.core.mail.thread_index import thread_index
 
             index = thread_index(index)
         self.post_message(m.FolderOpened(folder, index))

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from smimetui.core.backends.base import Folder
+from smimetui.core.mail.base import Folder
 
 
 class MoveScreen(ModalScreen[Folder | None]):

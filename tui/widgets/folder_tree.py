@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from smimetui.core.backends.base import Folder, FolderRole
+from smimetui.core.mail.base import Folder, FolderRole
 
 _ROLE_ORDER = {
     FolderRole.INBOX: 0,

@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from smimetui.core.backends.base import Summary
+from smimetui.core.mail.base import Summary
 from smimetui.tui.verdict import BADGE_WIDTH, Badge, Level
 
 FLAGS_WIDTH = 3

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from smimetui.core.backends.base import SEEN, FolderIndex, ListIndex, Summary
+from smimetui.core.mail.base import SEEN, FolderIndex, ListIndex, Summary
 from smimetui.tui.verdict import Badge, badge_for_hint
 from smimetui.tui.widgets.list_rows import CURSOR, RowPainter, fit, flags_text, format_date
 

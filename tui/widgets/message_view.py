@@ -12,7 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from smimetui.core.smime.report import SecurityReport, TextSegment
+from smimetui.core.read.report import SecurityReport, TextSegment
 from smimetui.tui.widgets.security_pane import SecurityStatus
 
 

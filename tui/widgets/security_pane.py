@@ -14,14 +14,10 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from smimetui.core.pki.chain import ChainLink
 from smimetui.core.read.harvest import SignerRecord
-from smimetui.core.smime.report import (
-    ChainLink,
-    EncryptionReport,
-    SecurityReport,
-    SignatureReport,
-)
-from smimetui.core.smime.wording import encryption_headline, revocation_words
+from smimetui.core.read.report import EncryptionReport, SecurityReport, SignatureReport
+from smimetui.core.read.wording import encryption_headline, revocation_words
 from smimetui.tui.verdict import Level, Verdict, verdict_for
 from smimetui.tui.widgets.transport_sections import dmarc_note, fill_transport
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from smimetui.core.smime.report import SecurityReport
-from smimetui.core.smime.transportwords import authentication_lines, delivery_lines
+from smimetui.core.read.report import SecurityReport
+from smimetui.core.read.transportwords import authentication_lines, delivery_lines
 
 
 def dmarc_note(report: SecurityReport) -> str:

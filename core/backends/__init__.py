@@ -1,1 +1,0 @@
-"""Mail backends behind one protocol: IMAP, Maildir; SMTP for sending."""

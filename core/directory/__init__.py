@@ -1,0 +1,1 @@
+"""Certificate directories (LDAP): the configured servers, lookups, publishing your certificate."""

@@ -1,0 +1,1 @@
+"""Mail stores and sending: the MailBackend/FolderIndex protocol, IMAP, Maildir, SMTP, outbox."""

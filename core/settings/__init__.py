@@ -1,0 +1,1 @@
+"""Per-user settings: the home directory, config.toml, accounts, secrets in the keyring."""

@@ -1,1 +1,0 @@
-"""S/MIME: read path (verify, decrypt, trust) and write path (sign, encrypt)."""
