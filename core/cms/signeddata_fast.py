@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from smimetui.core.cms import der_read, sigalgs
 from smimetui.core.cms.der_read import Tlv, children, contents, expect, whole
 from smimetui.core.cms.sigalgs import DigestSpec
-from smimetui.core.cms.signeddata import (
+from smimetui.core.cms.signeddata_values import (
     SignedDataResult,
     SignerOutcome,
     capabilities_of,

@@ -33,7 +33,7 @@ from smimetui.core.cms.certinfo import CertInfo
 from smimetui.core.cms.keytypes import PrivateKey
 from smimetui.core.errors import IdentityError, InputError, KeyUnlockError, NoPassphraseError
 from smimetui.core.pki.p12read import mac_verifies, unreadable_part
-from smimetui.core.pki.passphrase import PassphraseSource, attempts, notify
+from smimetui.core.pki.passphrase import KeyringPassphrase, PassphraseSource, attempts, notify
 from smimetui.core.settings.home import Home
 
 _KEY_TYPES = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)
@@ -323,8 +323,6 @@ class Keystore:
     def remove(self, id_prefix: str) -> DigitalId:
         ident = self.get(id_prefix)
         shutil.rmtree(self.root / ident.id)
-        from smimetui.core.pki.passphrase import KeyringPassphrase
-
         KeyringPassphrase.forget(ident)
         return ident
 

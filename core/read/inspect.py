@@ -60,7 +60,8 @@ from smimetui.core.settings.home import Home
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from smimetui.core.cms.envelope import EnvelopeInfo, KeyCandidate
+    from smimetui.core.cms.envelope import KeyCandidate
+    from smimetui.core.cms.envelope_values import EnvelopeInfo
 
 MAX_LAYERS = 6
 _ID_DATA = "1.2.840.113549.1.7.1"
