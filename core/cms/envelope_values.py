@@ -150,7 +150,7 @@ def _issuer_text(issuer_der: bytes) -> str:
     try:
         text: str = clean_line(asn1_x509.Name.load(issuer_der).human_friendly)
         return text
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return "(unreadable name)"
 
 

@@ -54,7 +54,7 @@ def load_signed_data(der: bytes) -> cms.SignedData:
         return signed
     except CmsError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         raise CmsError(
             "The signature is malformed and cannot be read (it is not valid CMS SignedData).",
             details=f"{type(exc).__name__}: {exc}",
@@ -92,7 +92,7 @@ def verify_full(
         econtent = None if isinstance(content_field, core.Void) else bytes(content_field)
         certificates = _certificates(signed)
         signer_infos = list(signed["signer_infos"])
-    except Exception as exc:
+    except Exception as exc:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         raise CmsError(
             "The signature is malformed and cannot be read (its content or certificates are "
             "damaged).",
@@ -315,7 +315,7 @@ def _harvest(found: dict[str, list[cms.CMSAttribute]], facts: _Facts) -> None:
     try:
         if "signing_time" in found:
             facts.signing_time = found["signing_time"][0]["values"][0].native
-    except Exception:
+    except Exception:  # informative only, and hostile DER raises many kinds
         facts.signing_time = None
     if "smime_capabilities" in found:
         facts.capabilities = capabilities_of(found["smime_capabilities"][0].dump())
@@ -327,5 +327,5 @@ def _safe_name(info: cms.SignerInfo, which: str) -> str:
     try:
         field = info["digest_algorithm" if which == "digest" else "signature_algorithm"]
         return str(clean_line(str(field["algorithm"].native)))
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return "(unreadable)"

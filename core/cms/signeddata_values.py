@@ -71,7 +71,7 @@ def parsed_certificate(der: bytes) -> x509.Certificate | None:
         cert.basic_constraints_value  # noqa: B018
         cert.ca  # noqa: B018
         return cert
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return None
 
 
@@ -87,7 +87,7 @@ def capabilities_of(attr_der: bytes) -> tuple[str, ...]:
             for cap in caps
         ]
         return tuple(dict.fromkeys(names))
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return ()
 
 
@@ -102,6 +102,6 @@ def key_preference_of(attr_der: bytes) -> tuple[str, str] | None:
             return ("issuer_serial", f"{issuer}|{pref.chosen['serial_number'].native:X}")
         if pref.name == "recipientKeyId":
             return ("ski", pref.chosen["subjectKeyIdentifier"].native.hex())
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         pass
     return None

@@ -87,7 +87,7 @@ def cert_addresses(cert: x509.Certificate) -> tuple[str, ...]:
 def is_ca(der: bytes) -> bool:
     try:
         return bool(asn1_x509.Certificate.load(der).ca)
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return False
 
 

@@ -142,7 +142,7 @@ def _certificate_fault(der: bytes) -> str | None:
         kind = _key_name(str(cert.public_key["algorithm"]["algorithm"].native))
         subject = clean_line(cert.subject.human_friendly, max_length=120)
         return f"the {kind} certificate {subject}"
-    except Exception:
+    except Exception:  # a damaged file: asn1crypto raises many kinds
         return "a certificate that is not valid DER"
 
 
@@ -154,7 +154,7 @@ def _key_fault(bag: asn1_pkcs12.SafeBag, passphrase: bytes | None) -> str | None
         else:
             serialization.load_der_private_key(value.dump(), None)
         return None
-    except Exception:
+    except Exception:  # any failure here only means: name the key below
         pass
     try:
         if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
@@ -165,7 +165,7 @@ def _key_fault(bag: asn1_pkcs12.SafeBag, passphrase: bytes | None) -> str | None
         else:
             info = value
         return f"the {_key_name(str(info['private_key_algorithm']['algorithm'].native))} key"
-    except Exception:
+    except Exception:  # naming the key is a courtesy: damage must not hide the error
         return "the private key"
 
 
@@ -182,6 +182,6 @@ def unreadable_part(pfx: asn1_pkcs12.Pfx, passphrase: bytes | None) -> str | Non
                 continue
             if fault:
                 return fault
-    except Exception:
+    except Exception:  # a diagnosis of a damaged file must never raise itself
         return None
     return None
