@@ -262,7 +262,7 @@ SUBCOMMANDS: tuple[Callable[[_SubParsers], None], ...] = (
     _register_import,
     _register_list,
     *_lifecycle(),
-    register_id_publish,  # id publish: certificate directories (issue 7)
+    register_id_publish,  # id publish: put your certificate in a directory
 )
 
 

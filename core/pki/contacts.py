@@ -311,7 +311,7 @@ class Contacts:
                 (change.address, change.new_fingerprint),
             )
 
-    # -- issue 7 (directories): one entry's certificates for a new address arrive together ----
+    # -- from a directory: one entry's certificates for a new address arrive together --------
     def settle(self, change: CertificateChange) -> None:
         """Clear the pending mark without marking the certificate accepted by the user."""
         with self._db() as db:
