@@ -125,6 +125,7 @@ class _Stored:
 
 
 def _import_signed(ctx: Context, raw: bytes, book: Contacts) -> _Stored:
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.read.inspect import InspectContext, inspect_message
 
     report = inspect_message(raw, InspectContext.from_home(ctx.home))

@@ -121,6 +121,7 @@ def ensure_demo_home(home: Home) -> DemoInfo:
 
 
 def _write_stores(home: Home, demo: DemoPki) -> None:
+    # lazy: only the demo's first start writes its stores (startup stays light)
     from smimetui.core.pki.contacts import SOURCE_FILE, Contacts
     from smimetui.core.pki.keystore import Keystore
     from smimetui.core.pki.trust import TrustStore
@@ -139,6 +140,7 @@ def _write_stores(home: Home, demo: DemoPki) -> None:
 
 
 def _write_maildir(root: Path, messages: list[DemoMessage]) -> None:
+    # lazy: only the demo's first start writes its stores (startup stays light)
     from smimetui.core.mail.maildir.backend import MaildirBackend
 
     backend = MaildirBackend(root, create=True)
@@ -150,6 +152,7 @@ def _write_maildir(root: Path, messages: list[DemoMessage]) -> None:
 
 
 def _write_config(home: Home, maildir: Path) -> None:
+    # lazy: only the demo's first start writes its stores (startup stays light)
     from smimetui.core.settings.accounts import Account, add_account
 
     add_account(

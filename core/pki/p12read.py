@@ -19,6 +19,7 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.padding import PKCS7
@@ -99,8 +100,6 @@ def _decrypt(alg: asn1_keys.EncryptionAlgorithm, data: bytes, passphrase: bytes 
         )
         cipher = Cipher(algorithms.AES(key), modes.CBC(alg.encryption_iv))
     elif alg.kdf == "pkcs12_kdf" and alg.encryption_cipher == "tripledes":  # 3-key 3DES
-        from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-
         salt, rounds = alg.kdf_salt, alg.kdf_iterations
         key = pkcs12_kdf("sha1", passphrase, salt, rounds, 1, 24)
         iv = pkcs12_kdf("sha1", passphrase, salt, rounds, 2, 8)

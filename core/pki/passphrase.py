@@ -150,6 +150,7 @@ class KeyringPassphrase:
     def get(self, ident: LockedId, attempt: int) -> bytes | None:
         if attempt > 0:
             return None
+        # lazy: keyring probes its backends on import
         from smimetui.core.settings.secrets import get_secret
 
         try:
@@ -161,6 +162,7 @@ class KeyringPassphrase:
     @staticmethod
     def save(ident: LockedId, passphrase: bytes) -> None:
         """Opt in: remember the passphrase of ``ident`` in the keyring."""
+        # lazy: keyring probes its backends on import
         from smimetui.core.settings.secrets import set_secret
 
         try:
@@ -171,6 +173,7 @@ class KeyringPassphrase:
 
     @staticmethod
     def forget(ident: LockedId) -> None:
+        # lazy: keyring probes its backends on import
         from smimetui.core.settings.secrets import delete_secret
 
         delete_secret(_keyring_key(ident))
