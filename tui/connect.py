@@ -11,7 +11,7 @@ from smimetui.tui.services import Identity, MailSession
 
 
 def open_session(home: Home, account: object, *, demo: bool) -> MailSession:
-    from smimetui.core.mail.factory import open_backend
+    from smimetui.core.mail.factory import open_backend  # lazy: the backends load on use
 
     session_box: list[MailSession] = []
 

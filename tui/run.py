@@ -25,6 +25,7 @@ def build_app(
 
     ``open_early``: an IMAP account's INBOX starts opening before Textual is imported (see
     ``tui/opening.py``); the app that is built must then be run."""
+    # Imports in here are lazy: the INBOX starts opening before Textual (tui.app) is imported.
     from smimetui.core.settings.accounts import get_account, load_accounts
     from smimetui.core.settings.config import load_config
 
