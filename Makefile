@@ -3,14 +3,17 @@
 PYTHON ?= python3
 PYTEST_ARGS ?=
 
-.PHONY: check lint ruff typecheck layers test
+.PHONY: check lint ruff format typecheck layers test
 
 check: lint test
 
-lint: ruff typecheck layers
+lint: ruff format typecheck layers
 
 ruff:
 	$(PYTHON) -m ruff check core cli tui themes tests bench
+
+format:
+	$(PYTHON) -m ruff format --check core cli tui themes tests bench
 
 typecheck:
 	bash tests/typecheck.sh

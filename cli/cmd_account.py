@@ -139,6 +139,7 @@ def _ask_password(account: Account) -> str:
 def _prepare_maildir(path: Path) -> bool:
     """Use an existing Maildir, or create one where nothing (or an empty folder) is; True when
     created.  Anything else (a file, a folder holding other things) is refused untouched."""
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.mail.maildir.backend import MaildirBackend
 
     if path.is_dir() and all((path / d).is_dir() for d in ("cur", "new")):

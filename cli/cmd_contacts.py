@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("address", metavar="ADDR")
     p.add_argument("sha256", metavar="SHA256", help="fingerprint (or 'auto' to choose again)")
     p.set_defaults(handler=cmd_prefer)
-    register_contacts_lookup(cmds)  # contacts lookup ADDR: certificate directories (issue 7)
+    register_contacts_lookup(cmds)  # contacts lookup ADDR: ask the certificate directories
 
 
 # -- reading files ------------------------------------------------------------------------------
@@ -125,6 +125,7 @@ class _Stored:
 
 
 def _import_signed(ctx: Context, raw: bytes, book: Contacts) -> _Stored:
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.read.inspect import InspectContext, inspect_message
 
     report = inspect_message(raw, InspectContext.from_home(ctx.home))

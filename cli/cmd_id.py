@@ -25,6 +25,7 @@ from smimetui.core.pki.passphrase import (
     prompt_new_passphrase,
     read_passphrase_file,
 )
+from smimetui.core.settings.config import load_config
 
 _SubParsers = Any  # argparse's private _SubParsersAction
 
@@ -170,10 +171,9 @@ def id_to_json(ident: DigitalId) -> dict[str, Any]:
 def _token_ids(ctx: Context) -> list[Any]:
     """The IDs on registered tokens (none, and no PKCS#11 import, without registrations);
     a token that cannot be read is one line on stderr, the keystore IDs still list."""
-    from smimetui.core.settings.config import load_config
-
     if not load_config(ctx.home).get("tokens"):
         return []
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.pki.tokens.ids import token_ids
 
     found, problems = token_ids(ctx.home)
@@ -262,7 +262,7 @@ SUBCOMMANDS: tuple[Callable[[_SubParsers], None], ...] = (
     _register_import,
     _register_list,
     *_lifecycle(),
-    register_id_publish,  # id publish: certificate directories (issue 7)
+    register_id_publish,  # id publish: put your certificate in a directory
 )
 
 

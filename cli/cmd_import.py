@@ -154,6 +154,7 @@ def _unlock_all(
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.cli.import_summary import print_report
     from smimetui.core.migrate.report import build_report
     from smimetui.core.migrate.store import store_inventory

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
 from smimetui.cli.context import Context
 from smimetui.core.errors import InputError, SmimeTuiError
+from smimetui.core.read.rawview import header_fields, header_lines, source_text
 from smimetui.core.read.report import SecurityReport, SignatureReport
 from smimetui.core.read.transportwords import transport_lines
 from smimetui.core.read.wording import (
@@ -107,6 +109,7 @@ class _KeysWhenNeeded(Sequence["KeyCandidate"]):
 
     def _load(self) -> list[KeyCandidate]:
         if self._keys is None:
+            # lazy: only this command loads it (tests/test_startup.py)
             from smimetui.core.pki.keycandidates import keystore_candidates
 
             self._keys = keystore_candidates(self._home, self._passphrase_file, self._pin_file)
@@ -133,8 +136,7 @@ def inspect_bytes(
     content: bytes | None = None,
     account: Account | None = None,
 ) -> SecurityReport:
-    from dataclasses import replace
-
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.read.inspect import InspectContext, inspect_message
     from smimetui.core.read.transport import receiving_hosts
 
@@ -157,6 +159,7 @@ def inspect_bytes(
 
 def _file_account(ctx: Context) -> Account | None:
     """The default account, for its receiving server; none configured is fine for a file."""
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.settings.accounts import default_account, load_accounts
 
     try:
@@ -167,8 +170,6 @@ def _file_account(ctx: Context) -> Account | None:
 
 def print_view(raw: bytes, args: argparse.Namespace, ctx: Context) -> bool:
     """``--headers`` / ``--source``: print that view instead of the report."""
-    from smimetui.core.read.rawview import header_fields, header_lines, source_text
-
     if getattr(args, "headers", False):
         if args.json:
             fields, _cut = header_fields(raw)

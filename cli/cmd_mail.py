@@ -48,6 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_list)
 
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.cli.cmd_inspect import add_key_options
 
     p = sub.add_parser(
@@ -173,6 +174,7 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_show(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.cli.cmd_inspect import inspect_bytes, print_report, print_view
 
     with opened(args, ctx) as (account, backend):

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from smimetui.cli.cmd_sign import _pins, _read
 from smimetui.cli.context import Context
+from smimetui.core.mail.factory import open_backend
 from smimetui.core.settings.accounts import get_account
 from smimetui.core.write.prepare import default_passphrases
 from smimetui.core.write.send import Writer, build, deliver
@@ -57,8 +58,6 @@ def _prompt() -> Callable[[str], str] | None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from smimetui.core.mail.factory import open_backend
-
     account = get_account(ctx.home, args.account)
     sign = account.sign_by_default if args.sign is None else args.sign
     encrypt = account.encrypt_by_default if args.encrypt is None else args.encrypt

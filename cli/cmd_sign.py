@@ -140,6 +140,7 @@ def _pins(pin_file: str | None) -> ChainedPins | None:
     """PIN sources for token IDs; None (and no PKCS#11 import) without a PIN file."""
     if not pin_file:
         return None
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.pki.tokens.pin import default_pins
 
     return default_pins(pin_file)

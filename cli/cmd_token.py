@@ -55,6 +55,7 @@ def _pin_options(p: argparse.ArgumentParser, text: str = "the token's PIN") -> N
 
 def _remember(ctx: Context, name: str, pin_file: str | None) -> None:
     """Log in with the PIN (proving it right) and only then save it in the keyring."""
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.pki.tokens import ids
     from smimetui.core.pki.tokens.pin import AskPin, ChainedPins, FilePin, KeyringPin
     from smimetui.core.pki.tokens.registry import get_module
@@ -86,6 +87,7 @@ def _remember(ctx: Context, name: str, pin_file: str | None) -> None:
 
 
 def cmd_add(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.pki.tokens.registry import add_module, remove_module
     from smimetui.core.pki.tokens.session import load
 
@@ -120,6 +122,7 @@ def _cert_json(found: Any) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.pki.tokens import ids
     from smimetui.core.pki.tokens.errors import TokenError
     from smimetui.core.pki.tokens.pin import FilePin
@@ -179,12 +182,14 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _only(source: Any) -> Any:
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.pki.tokens.pin import ChainedPins
 
     return ChainedPins(source)
 
 
 def cmd_pin(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.pki.tokens.pin import KeyringPin
     from smimetui.core.pki.tokens.registry import get_module
 
@@ -198,6 +203,7 @@ def cmd_pin(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.pki.tokens.pin import KeyringPin
     from smimetui.core.pki.tokens.registry import remove_module
 

@@ -54,6 +54,7 @@ def _read(path: str) -> bytes:
 
 
 def _validator(ctx: Context) -> ChainValidator:
+    # lazy: only this command loads it (tests/test_startup.py)
     from smimetui.core.pki.trust import ChainValidator, TrustStore
 
     return ChainValidator(TrustStore(ctx.home))

@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = tuple(COMMANDS)
 
 def installed_version() -> str:
     """The version of the installed distribution (what pip and pipx installed)."""
+    # lazy: only --version needs it
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -38,6 +38,7 @@ bash tests/backends/servers_fetch.sh
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 python3 -m ruff check core cli tui themes tests bench
+python3 -m ruff format --check core cli tui themes tests bench
 bash tests/typecheck.sh  # mypy: strict on smimetui.core, plain on smimetui.tui
 lint-imports  # the layers ([tool.importlinter] in pyproject.toml)
 # The built wheel in a fresh virtualenv, started headless and in a pseudo-terminal; the tests

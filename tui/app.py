@@ -18,6 +18,7 @@ from smimetui import themes
 from smimetui.core.errors import SmimeTuiError
 from smimetui.core.read.report import SecurityReport
 from smimetui.tui.commands import SmimeCommands
+from smimetui.tui.connect import open_session
 from smimetui.tui.keys import UiSettings
 from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.screens.first_run import FirstRunScreen
@@ -127,7 +128,6 @@ class SmimeTuiApp(App[int], WorkerErrors):
 
     def _connect(self, name: str) -> None:
         from smimetui.core.settings.accounts import get_account
-        from smimetui.tui.run import open_session
 
         old = self.session
         assert old is not None

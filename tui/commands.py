@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from smimetui.tui.app import SmimeTuiApp
+from smimetui.themes import THEMES
+
+
+class _ThemedApp(Protocol):
+    """What the palette needs of the app (SmimeTuiApp), which imports this module."""
+
+    def use_theme(self, name: str) -> None: ...
+
 
 # (command, screen action, help)
 SCREEN_COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -43,7 +49,7 @@ class SmimeCommands(Provider):
     """Screen actions that are available now (check_action), plus our themes."""
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        app = cast("SmimeTuiApp", self.app)
+        app = cast(_ThemedApp, self.app)
         screen = self.screen
         found: list[tuple[str, Callable[[], object], str]] = []
         for name, action, help_text in SCREEN_COMMANDS:
@@ -53,8 +59,6 @@ class SmimeCommands(Provider):
             if check is not None and not check(action, ()):
                 continue
             found.append((name, partial(screen.run_action, action), help_text))
-        from smimetui.themes import THEMES
-
         for theme in THEMES:
             label = theme.name.removeprefix("smimetui-")
             found.append(

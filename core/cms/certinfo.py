@@ -48,7 +48,7 @@ def _read_emails(cert: asn1_x509.Certificate) -> tuple[str, ...]:
     found: list[str] = []
     try:
         san = cert.subject_alt_name_value
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         san = None
     if san is not None:
         for general_name in san:
@@ -63,7 +63,7 @@ def _read_emails(cert: asn1_x509.Certificate) -> tuple[str, ...]:
                 for attr in rdn:
                     if attr["type"].native == "email_address":
                         found.append(str(attr["value"].native))
-        except Exception:
+        except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
             pass
     out: list[str] = []
     for addr in found:

@@ -19,7 +19,7 @@ from smimetui.core.cms import der_read
 from smimetui.core.cms.content_cipher import CIPHERS, cipher_display
 from smimetui.core.cms.der_read import Tlv, children, contents, der_length, expect, whole
 from smimetui.core.cms.ecc_cms import KeyAgreement
-from smimetui.core.cms.envelope import (
+from smimetui.core.cms.envelope_values import (
     EnvelopeInfo,
     GcmParams,
     ParsedEnvelope,

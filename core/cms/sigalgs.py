@@ -72,7 +72,7 @@ _ECDSA_WITH_HASH = {f"{h}_ecdsa": h for h in ("sha1", "sha224", "sha256", "sha38
 def _oid_or_name(algorithm: algos.DigestAlgorithm | algos.SignedDigestAlgorithm) -> str:
     try:
         return str(algorithm["algorithm"].native)
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return "(unreadable)"
 
 
@@ -98,7 +98,7 @@ def public_key(spki: keys.PublicKeyInfo) -> PublicKeyTypes:
     """The cryptography public key of a SubjectPublicKeyInfo, cached by its DER."""
     try:
         return _load_spki(spki.dump())
-    except Exception as exc:
+    except Exception as exc:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         raise UnsupportedAlgorithm(
             "The signer's certificate holds a public key of a type that cannot be used "
             f"({type(exc).__name__})."

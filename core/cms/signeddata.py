@@ -12,7 +12,6 @@ Every malformed input ends as :class:`CmsError` (whole structure unreadable) or 
 
 from __future__ import annotations
 
-import functools
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,38 +19,20 @@ from datetime import datetime
 
 from asn1crypto import cms, core, pem, x509
 
-from smimetui.core.cms import der_read, sigalgs
-from smimetui.core.cms.certinfo import cert_emails
+from smimetui.core.cms import der_read, sigalgs, signeddata_fast
 from smimetui.core.cms.sigalgs import DigestSpec, InvalidSignature, UnsupportedAlgorithm
+from smimetui.core.cms.signeddata_values import (
+    SignedDataResult,
+    SignerOutcome,
+    capabilities_of,
+    key_preference_of,
+    parsed_certificate,
+)
 from smimetui.core.errors import CmsError
 from smimetui.core.sanitize import clean_line
 
 _ALTERED = "The signature does not match the signed content: it was altered after signing."
 _SINGLE_VALUED = ("content_type", "message_digest", "signing_time")
-
-
-@dataclass(frozen=True, slots=True)
-class SignerOutcome:
-    """What one signerInfo proved (``valid``) and what is known about it."""
-
-    valid: bool
-    cert: x509.Certificate | None
-    digest_algorithm: str  # "SHA-256", "SHA-1", ...
-    signature_algorithm: str  # "RSA PKCS#1 v1.5", "RSA-PSS", "ECDSA P-256", "Ed25519"
-    signing_time: datetime | None
-    weak_digest: bool
-    problems: tuple[str, ...]
-    capabilities: tuple[str, ...] = ()
-    encryption_key_preference: tuple[str, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SignedDataResult:
-    content_type: str  # eContentType: asn1crypto's name ("data") or the dotted OID
-    econtent: bytes | None  # the embedded content (opaque signing), else None
-    signers: tuple[SignerOutcome, ...]
-    certificates: tuple[x509.Certificate, ...]
-    content_mismatch: bool  # detached content given AND eContent present AND they differ
 
 
 def load_signed_data(der: bytes) -> cms.SignedData:
@@ -73,7 +54,7 @@ def load_signed_data(der: bytes) -> cms.SignedData:
         return signed
     except CmsError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         raise CmsError(
             "The signature is malformed and cannot be read (it is not valid CMS SignedData).",
             details=f"{type(exc).__name__}: {exc}",
@@ -90,9 +71,7 @@ def verify_signed_data(
     The common case (strict DER, every signer good) is settled by signeddata_fast straight from
     the bytes; everything else, and every problem sentence, comes from :func:`verify_full`.
     """
-    from smimetui.core.cms.signeddata_fast import fast_verify  # it builds on this module
-
-    fast = fast_verify(der, detached, extra_certs)
+    fast = signeddata_fast.fast_verify(der, detached, extra_certs)
     if fast is not None:
         return fast
     return verify_full(der, detached, extra_certs)
@@ -113,7 +92,7 @@ def verify_full(
         econtent = None if isinstance(content_field, core.Void) else bytes(content_field)
         certificates = _certificates(signed)
         signer_infos = list(signed["signer_infos"])
-    except Exception as exc:
+    except Exception as exc:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         raise CmsError(
             "The signature is malformed and cannot be read (its content or certificates are "
             "damaged).",
@@ -147,39 +126,6 @@ def _certificates(signed: cms.SignedData) -> tuple[x509.Certificate, ...]:
             if cert is not None:
                 found.append(cert)
     return tuple(found)
-
-
-@functools.lru_cache(maxsize=1024)
-def parsed_certificate(der: bytes) -> x509.Certificate | None:
-    """One parsed, checked certificate object per DER encoding, shared across messages.
-
-    The same few certificates arrive with every message from a correspondent; reusing the object
-    keeps asn1crypto's derived values (name hashes, key identifiers) and our key cache warm, and
-    a certificate that does not parse all the way is refused once, here, instead of raising later
-    in whoever reads it.
-    """
-    try:
-        cert = x509.Certificate.load(der, strict=True)
-        cert.subject.human_friendly  # noqa: B018
-        cert.issuer.human_friendly  # noqa: B018
-        cert.subject.hashable  # noqa: B018
-        cert.issuer.hashable  # noqa: B018
-        cert.serial_number  # noqa: B018
-        cert.not_valid_before  # noqa: B018
-        cert.not_valid_after  # noqa: B018
-        cert.public_key.dump()
-        cert.public_key.sha1  # noqa: B018
-        cert.self_signed  # noqa: B018
-        cert.key_identifier  # noqa: B018
-        cert.authority_key_identifier  # noqa: B018
-        cert_emails(cert)  # decodes every SAN entry (an undecodable rfc822Name raises)
-        cert.key_usage_value  # noqa: B018
-        cert.extended_key_usage_value  # noqa: B018
-        cert.basic_constraints_value  # noqa: B018
-        cert.ca  # noqa: B018
-        return cert
-    except Exception:
-        return None
 
 
 # -- one signer ---------------------------------------------------------------------------------
@@ -369,7 +315,7 @@ def _harvest(found: dict[str, list[cms.CMSAttribute]], facts: _Facts) -> None:
     try:
         if "signing_time" in found:
             facts.signing_time = found["signing_time"][0]["values"][0].native
-    except Exception:
+    except Exception:  # informative only, and hostile DER raises many kinds
         facts.signing_time = None
     if "smime_capabilities" in found:
         facts.capabilities = capabilities_of(found["smime_capabilities"][0].dump())
@@ -377,41 +323,9 @@ def _harvest(found: dict[str, list[cms.CMSAttribute]], facts: _Facts) -> None:
         facts.key_pref = key_preference_of(found["encrypt_key_pref"][0].dump())
 
 
-# A correspondent sends the same capabilities with every message: parse each encoding once.
-@functools.lru_cache(maxsize=256)
-def capabilities_of(attr_der: bytes) -> tuple[str, ...]:
-    """The algorithm names of an SMIMECapabilities attribute (its DER); () when unreadable."""
-    try:
-        attr = cms.CMSAttribute.load(attr_der)
-        names = [
-            sigalgs.capability_name(str(cap["capability_id"].native))
-            for caps in attr["values"]
-            for cap in caps
-        ]
-        return tuple(dict.fromkeys(names))
-    except Exception:
-        return ()
-
-
-@functools.lru_cache(maxsize=256)
-def key_preference_of(attr_der: bytes) -> tuple[str, str] | None:
-    """An SMIMEEncryptionKeyPreference attribute (its DER) as (kind, value), or None."""
-    try:
-        value = cms.CMSAttribute.load(attr_der)["values"][0]
-        pref = cms.SMIMEEncryptionKeyPreference.load(value.dump())
-        if pref.name == "issuer_and_serial_number":
-            issuer = clean_line(pref.chosen["issuer"].human_friendly)
-            return ("issuer_serial", f"{issuer}|{pref.chosen['serial_number'].native:X}")
-        if pref.name == "recipientKeyId":
-            return ("ski", pref.chosen["subjectKeyIdentifier"].native.hex())
-    except Exception:
-        pass
-    return None
-
-
 def _safe_name(info: cms.SignerInfo, which: str) -> str:
     try:
         field = info["digest_algorithm" if which == "digest" else "signature_algorithm"]
         return str(clean_line(str(field["algorithm"].native)))
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return "(unreadable)"

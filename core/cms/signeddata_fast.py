@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -23,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from smimetui.core.cms import der_read, sigalgs
 from smimetui.core.cms.der_read import Tlv, children, contents, expect, whole
 from smimetui.core.cms.sigalgs import DigestSpec
-from smimetui.core.cms.signeddata import (
+from smimetui.core.cms.signeddata_values import (
     SignedDataResult,
     SignerOutcome,
     capabilities_of,
@@ -276,28 +277,25 @@ def _find_cert(buf: bytes, sid: Tlv, candidates: Sequence[x509.Certificate]) -> 
 
 
 class _CertFacts:
-    __slots__ = ("cert", "issuer_der", "serial", "key")
+    __slots__ = ("issuer_der", "serial", "key")
 
     def __init__(self, cert: x509.Certificate) -> None:
-        self.cert = cert  # held, so that its id() is not reused while cached
         self.issuer_der: bytes = cert.issuer.dump()
         self.serial: int = cert.serial_number
         self.key: PublicKeyTypes | None = None
 
 
-# Identity-keyed: parsed_certificate hands out one object per DER, and dump() on it walks the
-# whole tree to look for changes every time.
-_FACTS: dict[int, _CertFacts] = {}
-_FACTS_SIZE = 2048
+# Keyed on the certificate object itself (asn1crypto objects hash by identity), weakly: an entry
+# lives exactly as long as its certificate, so a new object can never find an old one's facts.
+# parsed_certificate hands out one object per DER, and dump() on it walks the whole tree to look
+# for changes every time, so a key by encoding would cost what the cache saves.
+_FACTS: weakref.WeakKeyDictionary[x509.Certificate, _CertFacts] = weakref.WeakKeyDictionary()
 
 
 def _facts(cert: x509.Certificate) -> _CertFacts:
-    hit = _FACTS.get(id(cert))
-    if hit is not None and hit.cert is cert:
-        return hit
-    if len(_FACTS) >= _FACTS_SIZE:
-        _FACTS.clear()
-    facts = _FACTS[id(cert)] = _CertFacts(cert)
+    facts = _FACTS.get(cert)
+    if facts is None:
+        facts = _FACTS[cert] = _CertFacts(cert)
     return facts
 
 

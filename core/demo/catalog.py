@@ -6,7 +6,7 @@ import datetime as dt
 
 from smimetui.core.cms.encrypt import Preference
 from smimetui.core.demo import messages as dm
-from smimetui.core.demo.home import (
+from smimetui.core.demo.model import (
     DEMO_ADDRESS,
     DEMO_NAME,
     DEMO_PASSPHRASE,
@@ -14,7 +14,7 @@ from smimetui.core.demo.home import (
     DemoMessage,
     DemoPki,
     Expect,
-    _day,
+    on_day,
     recipient,
 )
 from smimetui.core.pki.chain import ChainStatus
@@ -34,7 +34,7 @@ GOOD = Expect(
 
 def _when(number: int) -> dt.datetime:
     """Message ``number`` arrives on its own day in March 2025, in order."""
-    return _day(2025, 3, 1, 8) + dt.timedelta(hours=number * 7)
+    return on_day(2025, 3, 1, 8) + dt.timedelta(hours=number * 7)
 
 
 def _mid(number: int) -> str:
@@ -124,7 +124,7 @@ def untrusted_root(p: DemoPki, n: int) -> DemoMessage:
 def expired(p: DemoPki, n: int) -> DemoMessage:
     body = dm.text_part("Robin,\n\nStill using my old certificate, sorry!\n\nCarol\n")
     signer = dm.signing_key(p.carol_expired, [p.issuing])
-    entity = dm.signed(body, signer, _day(2023, 6, 1), "sig-carol")
+    entity = dm.signed(body, signer, on_day(2023, 6, 1), "sig-carol")
     expect = Expect(signed=True, signature=SignatureVerdict.GOOD, chain=ChainStatus.EXPIRED)
     subject = "Signed with an expired certificate: ask Carol for her renewed one"
     return DemoMessage(

@@ -10,61 +10,34 @@ Dates are fixed (messages in March 2025, certificates valid 2025-2035, the expir
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from smimetui.core.cms.encrypt import Preference, Recipient
+from smimetui.core.cms.encrypt import Preference
 from smimetui.core.demo import messages as dm
+from smimetui.core.demo.catalog import CATALOG
+from smimetui.core.demo.model import (
+    DEMO_ADDRESS,
+    DEMO_NAME,
+    DEMO_PASSPHRASE,
+    VALID_FROM,
+    VALID_TO,
+    DemoMessage,
+    DemoPki,
+    Expect,
+    on_day,
+)
 from smimetui.core.mail.base import SEEN
 from smimetui.core.pki import makecerts as pki
-from smimetui.core.pki.chain import ChainStatus
 from smimetui.core.pki.makecerts import Issued
-from smimetui.core.read.report import Coverage, EncryptionStatus, SignatureVerdict
 from smimetui.core.settings.home import Home, private_file
 
-DEMO_PASSPHRASE = "demo"
-DEMO_ADDRESS = "robin@example.org"
-DEMO_NAME = "Robin Demo"
 MARKER = "demo.json"
 MAILDIR = "Mail"
 FOLDERS = ("Sent", "Drafts", "Trash", "Outbox", "Archive")
-
-UTC = dt.UTC
-
-
-def _day(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-VALID_FROM = _day(2025, 1, 1, 0)
-VALID_TO = _day(2035, 1, 1, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Expect:
-    """What the read path must say about a demo message (None: not checked)."""
-
-    signature: SignatureVerdict | None = None  # None with signed=False: no signature at all
-    signed: bool = False
-    chain: ChainStatus | None = None
-    from_match: bool | None = None
-    covers: Coverage | None = None
-    encryption: EncryptionStatus | None = None
-    authenticated: bool | None = None
-    certificates: int = 0  # certificates carried by a certs-only message
-
-
-@dataclass(frozen=True, slots=True)
-class DemoMessage:
-    folder: str
-    raw: bytes
-    expect: Expect
-    seen: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,36 +48,20 @@ class DemoInfo:
     messages: int
 
 
-@dataclass
-class DemoPki:
-    root: Issued
-    issuing: Issued
-    you: Issued
-    alice: Issued
-    bob: Issued
-    carol_expired: Issued
-    dan: Issued
-    dave_wrong_usage: Issued
-    eve: Issued
-    mallory_root: Issued
-    mallory: Issued
-    extra: dict[str, Issued] = field(default_factory=dict)
-
-
 def make_demo_pki() -> DemoPki:
     root = pki.make_ca(
         "smimetui Demo Root CA",
         org="smimetui demo",
-        not_before=_day(2024, 1, 1, 0),
-        not_after=_day(2044, 1, 1, 0),
+        not_before=on_day(2024, 1, 1, 0),
+        not_after=on_day(2044, 1, 1, 0),
         key_kind="p256",
     )
     issuing = pki.make_ca(
         "smimetui Demo Issuing CA",
         org="smimetui demo",
         issuer=root,
-        not_before=_day(2024, 1, 1, 0),
-        not_after=_day(2040, 1, 1, 0),
+        not_before=on_day(2024, 1, 1, 0),
+        not_after=on_day(2040, 1, 1, 0),
         key_kind="p256",
     )
 
@@ -115,8 +72,8 @@ def make_demo_pki() -> DemoPki:
 
     mallory_root = pki.make_ca(
         "Totally Legit Root CA",
-        not_before=_day(2024, 1, 1, 0),
-        not_after=_day(2044, 1, 1, 0),
+        not_before=on_day(2024, 1, 1, 0),
+        not_after=on_day(2044, 1, 1, 0),
         key_kind="p256",
     )
     return DemoPki(
@@ -128,8 +85,8 @@ def make_demo_pki() -> DemoPki:
         carol_expired=leaf(
             "carol@example.org",
             "Carol Expired",
-            not_before=_day(2023, 1, 1, 0),
-            not_after=_day(2024, 1, 1, 0),
+            not_before=on_day(2023, 1, 1, 0),
+            not_after=on_day(2024, 1, 1, 0),
             key_kind="p256",
         ),
         dan=leaf("dan@example.com", "Dan Newcomer", key_kind="p256"),
@@ -164,6 +121,7 @@ def ensure_demo_home(home: Home) -> DemoInfo:
 
 
 def _write_stores(home: Home, demo: DemoPki) -> None:
+    # lazy: only the demo's first start writes its stores (startup stays light)
     from smimetui.core.pki.contacts import SOURCE_FILE, Contacts
     from smimetui.core.pki.keystore import Keystore
     from smimetui.core.pki.trust import TrustStore
@@ -182,6 +140,7 @@ def _write_stores(home: Home, demo: DemoPki) -> None:
 
 
 def _write_maildir(root: Path, messages: list[DemoMessage]) -> None:
+    # lazy: only the demo's first start writes its stores (startup stays light)
     from smimetui.core.mail.maildir.backend import MaildirBackend
 
     backend = MaildirBackend(root, create=True)
@@ -193,6 +152,7 @@ def _write_maildir(root: Path, messages: list[DemoMessage]) -> None:
 
 
 def _write_config(home: Home, maildir: Path) -> None:
+    # lazy: only the demo's first start writes its stores (startup stays light)
     from smimetui.core.settings.accounts import Account, add_account
 
     add_account(
@@ -213,19 +173,10 @@ def _write_config(home: Home, maildir: Path) -> None:
 
 def build_messages(demo: DemoPki) -> list[DemoMessage]:
     """Every demo message, oldest first."""
-    from smimetui.core.demo.catalog import CATALOG
-
     out: list[DemoMessage] = []
     for number, build in enumerate(CATALOG, start=1):
         out.append(build(demo, number))
     return out
-
-
-Builder = Callable[[DemoPki, int], DemoMessage]
-
-
-def recipient(issued: Issued, label: str, *, is_self: bool = False) -> Recipient:
-    return Recipient(label, issued.cert, capabilities=None, is_self=is_self)
 
 
 __all__ = [

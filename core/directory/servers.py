@@ -20,15 +20,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 from ldap3.utils.conv import escape_filter_chars
 
 from smimetui.core.errors import ConfigError, DirectoryError, SecretStoreError
 from smimetui.core.settings import secrets
-from smimetui.core.settings.config import load_config, save_config
 from smimetui.core.settings.home import Home
+from smimetui.core.settings.named_tables import NamedTables
 
 DEFAULT_FILTER = "(mail={address})"
 DEFAULT_TIMEOUT = 10.0
@@ -182,50 +182,36 @@ def directory_to_table(directory: Directory) -> dict[str, Any]:
     return table
 
 
-def _table(doc: dict[str, Any]) -> dict[str, Any]:
-    table = doc.get("directories", {})
-    if not isinstance(table, dict):
-        raise ConfigError("[directories] in the config file must be a table of directories.")
-    return cast(dict[str, Any], table)
+DIRECTORIES: NamedTables[Directory] = NamedTables(
+    section="directories",
+    noun="directory",
+    article="A",
+    command="smimetui directory",
+    from_table=directory_from_table,
+    to_table=directory_to_table,
+)
 
 
 def load_directories(home: Home) -> list[Directory]:
     """Every configured directory, in file order."""
-    return [directory_from_table(n, t) for n, t in _table(load_config(home)).items()]
+    return DIRECTORIES.load(home)
 
 
 def get_directory(home: Home, name: str) -> Directory:
-    for directory in load_directories(home):
+    directories = load_directories(home)
+    for directory in directories:
         if directory.name == name:
             return directory
-    known = ", ".join(d.name for d in load_directories(home)) or "none"
-    raise ConfigError(f"There is no directory named {name!r}; the directories are: {known}.")
+    raise DIRECTORIES.unknown(name, [d.name for d in directories])
 
 
 def add_directory(home: Home, directory: Directory, *, replace: bool = False) -> None:
-    directory.validate()
-    doc = load_config(home)
-    table = _table(doc)
-    if directory.name in table and not replace:
-        raise ConfigError(
-            f"A directory named {directory.name!r} exists already; remove it first "
-            f"(smimetui directory remove {directory.name})."
-        )
-    table[directory.name] = directory_to_table(directory)
-    doc["directories"] = table
-    save_config(home, doc)
+    DIRECTORIES.add(home, directory.validate(), replace=replace)
 
 
 def remove_directory(home: Home, name: str) -> Directory:
     """Delete the directory's table (and its stored password) and return what it was."""
-    doc = load_config(home)
-    table = _table(doc)
-    if name not in table:
-        known = ", ".join(table) or "none"
-        raise ConfigError(f"There is no directory named {name!r}; the directories are: {known}.")
-    removed = directory_from_table(name, table.pop(name))
-    doc["directories"] = table
-    save_config(home, doc)
+    removed = DIRECTORIES.remove(home, name)
     secrets.delete_secret(removed.secret_key)
     return removed
 

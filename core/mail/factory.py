@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smimetui.core.errors import ConfigError, SecretStoreError
@@ -88,12 +89,12 @@ def open_backend(
 ) -> MailBackend:
     """The account's mail store: its Maildir, or its IMAP server with the header cache."""
     if account.is_local:
-        from pathlib import Path
-
+        # lazy: only the account's own kind of store is loaded (startup)
         from smimetui.core.mail.maildir.backend import MaildirBackend
 
         return MaildirBackend(Path(account.maildir).expanduser())
     try:  # built by the IMAP work; imported lazily so local accounts never need it
+        # lazy: only the account's own kind of store is loaded (startup)
         from smimetui.core.mail.imap.backend import ImapBackend
         from smimetui.core.mail.imap.header_cache import HeaderCache
     except ImportError as err:
@@ -124,6 +125,7 @@ def access_tokens(account: Account, sign_in: SignInHook | None = None) -> Access
     saved sign-in is gone), or None for a password account."""
     if not account.uses_oauth2:
         return None
+    # lazy: only the account's own kind of store is loaded (startup)
     from smimetui.core.oauth.tokens import AccessTokens
 
     return AccessTokens(account, sign_in=sign_in)

@@ -8,6 +8,8 @@ ordered by its newest message, like the unthreaded list.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from smimetui.core.mail.base import FolderIndex, Summary
 
 
@@ -22,8 +24,6 @@ class ThreadedIndex:
         return len(self._order)
 
     def summary(self, position: int) -> Summary:
-        from dataclasses import replace
-
         summary = self.base.summary(self._order[position])
         depth = self._depth[position]
         if depth:

@@ -133,6 +133,7 @@ def read_certificates(data: bytes) -> list[x509.Certificate]:
 
 def system_fingerprints(home: Home) -> frozenset[str]:
     """SHA-256 of every root in the system CA store smimetui already trusts."""
+    # lazy: pyhanko's validator only when a chain is checked
     from smimetui.core.pki.trust import TrustStore
 
     return frozenset(

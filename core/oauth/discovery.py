@@ -25,6 +25,7 @@ def is_issuer_url(value: str) -> bool:
 
 
 def _secure(url: str) -> bool:
+    # lazy: requests and authlib only when signing in
     from authlib.common.security import is_secure_transport
 
     return bool(is_secure_transport(url))
@@ -62,6 +63,7 @@ def discover(issuer: str, *, timeout: float = 15.0) -> Provider:
 
 
 def _fetch_json(url: str, timeout: float) -> dict[str, Any]:
+    # lazy: requests and authlib only when signing in
     import requests
 
     try:

@@ -60,6 +60,7 @@ Show = Callable[[SignInPrompt], None]
 def make_session(
     provider: Provider, client_id: str, secret: str | None, scopes: tuple[str, ...], **kw: Any
 ) -> OAuth2Session:
+    # lazy: requests and authlib only when signing in
     from authlib.integrations.requests_client import OAuth2Session
 
     return OAuth2Session(
@@ -106,6 +107,7 @@ def explain(err: Exception, provider: Provider) -> str:
 
 def token_request(action: Callable[[], Any], provider: Provider) -> dict[str, Any]:
     """Run one token-endpoint call; OAuth and network errors become :class:`SignInError`."""
+    # lazy: requests and authlib only when signing in
     import requests
     from authlib.common.errors import AuthlibBaseError
 
@@ -170,6 +172,7 @@ def sign_in_browser(
     timeout: float = SIGN_IN_SECONDS,
 ) -> dict[str, Any]:
     """Authorization code with PKCE on a loopback redirect."""
+    # lazy: requests and authlib only when signing in
     from authlib.common.security import generate_token
 
     if not provider.authorization_endpoint:
@@ -205,6 +208,7 @@ def sign_in_browser(
     response = "http://127.0.0.1" + server.received
     query = {k: v[0] for k, v in parse_qs(urlsplit(response).query).items()}
     if "error" in query or "code" not in query:
+        # lazy: requests and authlib only when signing in
         from authlib.integrations.base_client.errors import OAuthError
 
         error = OAuthError(query.get("error", "no_code"), query.get("error_description", ""))
@@ -230,6 +234,7 @@ def sign_in_device(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Device authorization grant (RFC 8628): show the code, poll until the user is done."""
+    # lazy: requests and authlib only when signing in
     import requests
     from authlib.integrations.base_client.errors import OAuthError
 

@@ -128,6 +128,7 @@ def client_secret(account: Account) -> str | None:
 
 # -- the provider -----------------------------------------------------------------------------
 def provider_for(account: Account) -> Provider:
+    # lazy: requests and authlib only when signing in
     from smimetui.core.oauth.discovery import discover, is_issuer_url
 
     if is_issuer_url(account.oauth2_provider):

@@ -29,7 +29,7 @@ def cert_name(cert: x509.Certificate) -> str:
     """A certificate's common name, else its whole subject, sanitised."""
     try:
         return _name_cn(cert.subject)
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return "(unreadable name)"
 
 
@@ -83,7 +83,7 @@ def usage_problems(cert: x509.Certificate, usage: Literal["sign", "encrypt"]) ->
     try:
         key_usage = cert.key_usage_value
         eku = cert.extended_key_usage_value
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return [f"The certificate of {who(cert)} has unreadable usage extensions."]
     wanted = _SIGN_USAGES if usage == "sign" else _ENCRYPT_USAGES
     if key_usage is not None and not (set(key_usage.native) & wanted):
@@ -113,7 +113,7 @@ def _name_cn(name: x509.Name) -> str:
         if isinstance(common, list):
             common = common[0] if common else None
         return str(clean_line(str(common) if common else name.human_friendly, max_length=120))
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return "(unreadable name)"
 
 

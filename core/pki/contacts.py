@@ -87,7 +87,7 @@ def cert_addresses(cert: x509.Certificate) -> tuple[str, ...]:
 def is_ca(der: bytes) -> bool:
     try:
         return bool(asn1_x509.Certificate.load(der).ca)
-    except Exception:
+    except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
         return False
 
 
@@ -311,7 +311,7 @@ class Contacts:
                 (change.address, change.new_fingerprint),
             )
 
-    # -- issue 7 (directories): one entry's certificates for a new address arrive together ----
+    # -- from a directory: one entry's certificates for a new address arrive together --------
     def settle(self, change: CertificateChange) -> None:
         """Clear the pending mark without marking the certificate accepted by the user."""
         with self._db() as db:

@@ -48,6 +48,7 @@ def token_candidates(
 ) -> list[KeyCandidate]:
     """The encryption IDs on the tokens present now; none without registered tokens (and
     python-pkcs11 is then not even imported)."""
+    # lazy: the keystore and PKCS#11 only when a key is needed
     from smimetui.core.settings.config import load_config
 
     try:
@@ -55,6 +56,7 @@ def token_candidates(
             return []
     except SmimeTuiError:
         return []
+    # lazy: the keystore and PKCS#11 only when a key is needed
     from smimetui.core.pki.tokens.ids import candidates
     from smimetui.core.pki.tokens.pin import default_pins
 
@@ -62,6 +64,7 @@ def token_candidates(
 
 
 def _keystore(home: Home, passphrase_file: str | Path | None) -> list[KeyCandidate]:
+    # lazy: the keystore and PKCS#11 only when a key is needed
     from smimetui.core.pki.keystore import Keystore
     from smimetui.core.pki.passphrase import (
         ChainedPassphrases,

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -33,7 +34,7 @@ from smimetui.core.cms.certinfo import CertInfo
 from smimetui.core.cms.keytypes import PrivateKey
 from smimetui.core.errors import IdentityError, InputError, KeyUnlockError, NoPassphraseError
 from smimetui.core.pki.p12read import mac_verifies, unreadable_part
-from smimetui.core.pki.passphrase import PassphraseSource, attempts, notify
+from smimetui.core.pki.passphrase import KeyringPassphrase, PassphraseSource, attempts, notify
 from smimetui.core.settings.home import Home
 
 _KEY_TYPES = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)
@@ -323,8 +324,6 @@ class Keystore:
     def remove(self, id_prefix: str) -> DigitalId:
         ident = self.get(id_prefix)
         shutil.rmtree(self.root / ident.id)
-        from smimetui.core.pki.passphrase import KeyringPassphrase
-
         KeyringPassphrase.forget(ident)
         return ident
 
@@ -383,7 +382,7 @@ def _same_key(cert: x509.Certificate, key: PrivateKeyTypes) -> bool:
         fmt = serialization.PublicFormat.SubjectPublicKeyInfo
         enc = serialization.Encoding.DER
         return bool(public.public_bytes(enc, fmt) == cert.public_key().public_bytes(enc, fmt))
-    except Exception:
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # a key cryptography cannot serialise
         return False
 
 
@@ -398,14 +397,14 @@ def _open_pkcs12(
             return pkcs12.load_pkcs12(data, attempt)
         except ValueError as err:
             failed.append((attempt, err))
-        except Exception as err:  # unsupported algorithms inside the file
+        except UnsupportedAlgorithm as err:  # a cipher or MAC cryptography does not offer
             raise InputError(f"{name} cannot be opened: {err}.") from err
     # cryptography raises ValueError for a wrong passphrase and for contents it cannot read:
     # tell them apart by the structure, then by the file's MAC (keyed by the passphrase).
     try:
         pfx = asn1_pkcs12.Pfx.load(data, strict=True)
         pfx["auth_safe"]["content_type"].native  # noqa: B018 - force the parse
-    except Exception as err:
+    except Exception as err:  # a damaged file: asn1crypto raises many kinds
         raise InputError(f"{name} is not a PKCS#12 (.p12/.pfx) file.") from err
     for attempt, failure in failed:
         right = mac_verifies(pfx, attempt)

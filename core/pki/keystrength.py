@@ -49,7 +49,7 @@ def weak_key_problems(signer: asn1_x509.Certificate, chain: Sequence[ChainLink])
             continue
         try:
             cert = asn1_x509.Certificate.load(link.cert.der)
-        except Exception:
+        except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
             continue
         found = weak_key(cert)
         if found:

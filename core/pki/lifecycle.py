@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
+from smimetui.core.cms.certinfo import CertInfo
 from smimetui.core.errors import IdentityError, InputError, KeyUnlockError
 from smimetui.core.pki import makecerts as pki
 from smimetui.core.pki.keystore import DigitalId, Keystore
@@ -126,8 +127,6 @@ def install_certificate(store: Keystore, data: bytes, passphrases: PassphraseSou
 
 def _placeholder(cert: x509.Certificate) -> DigitalId:
     """A DigitalId-shaped value naming the waiting key for passphrase prompts."""
-    from smimetui.core.cms.certinfo import CertInfo
-
     info = CertInfo.from_der(cert.public_bytes(serialization.Encoding.DER))
     return DigitalId(
         id=info.sha256,

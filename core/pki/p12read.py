@@ -19,6 +19,7 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.padding import PKCS7
@@ -99,8 +100,6 @@ def _decrypt(alg: asn1_keys.EncryptionAlgorithm, data: bytes, passphrase: bytes 
         )
         cipher = Cipher(algorithms.AES(key), modes.CBC(alg.encryption_iv))
     elif alg.kdf == "pkcs12_kdf" and alg.encryption_cipher == "tripledes":  # 3-key 3DES
-        from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-
         salt, rounds = alg.kdf_salt, alg.kdf_iterations
         key = pkcs12_kdf("sha1", passphrase, salt, rounds, 1, 24)
         iv = pkcs12_kdf("sha1", passphrase, salt, rounds, 2, 8)
@@ -142,7 +141,7 @@ def _certificate_fault(der: bytes) -> str | None:
         kind = _key_name(str(cert.public_key["algorithm"]["algorithm"].native))
         subject = clean_line(cert.subject.human_friendly, max_length=120)
         return f"the {kind} certificate {subject}"
-    except Exception:
+    except Exception:  # a damaged file: asn1crypto raises many kinds
         return "a certificate that is not valid DER"
 
 
@@ -154,7 +153,7 @@ def _key_fault(bag: asn1_pkcs12.SafeBag, passphrase: bytes | None) -> str | None
         else:
             serialization.load_der_private_key(value.dump(), None)
         return None
-    except Exception:
+    except Exception:  # any failure here only means: name the key below
         pass
     try:
         if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
@@ -165,7 +164,7 @@ def _key_fault(bag: asn1_pkcs12.SafeBag, passphrase: bytes | None) -> str | None
         else:
             info = value
         return f"the {_key_name(str(info['private_key_algorithm']['algorithm'].native))} key"
-    except Exception:
+    except Exception:  # naming the key is a courtesy: damage must not hide the error
         return "the private key"
 
 
@@ -182,6 +181,6 @@ def unreadable_part(pfx: asn1_pkcs12.Pfx, passphrase: bytes | None) -> str | Non
                 continue
             if fault:
                 return fault
-    except Exception:
+    except Exception:  # a diagnosis of a damaged file must never raise itself
         return None
     return None

@@ -13,14 +13,24 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from smimetui.core.errors import IdentityError, InputError, SmimeTuiError
 
-if TYPE_CHECKING:
-    from smimetui.core.pki.keystore import DigitalId
-
 MAX_PROMPTS = 3
+
+
+class LockedId(Protocol):
+    """What a passphrase source needs of a digital ID (the keystore's DigitalId is one).
+
+    A protocol rather than the keystore's class, because the keystore asks the sources.
+    """
+
+    @property
+    def id(self) -> str: ...  # the key for caches and the keyring
+
+    @property
+    def label(self) -> str: ...  # how a prompt names the ID
 
 
 class PassphraseSource(Protocol):
@@ -28,10 +38,10 @@ class PassphraseSource(Protocol):
 
     name: str  # how the user knows it: "the passphrase file", "the keyring", "a prompt"
 
-    def get(self, ident: DigitalId, attempt: int) -> bytes | None: ...
+    def get(self, ident: LockedId, attempt: int) -> bytes | None: ...
 
 
-def attempts(source: PassphraseSource, ident: DigitalId) -> Iterator[tuple[bytes, str]]:
+def attempts(source: PassphraseSource, ident: LockedId) -> Iterator[tuple[bytes, str]]:
     """Every candidate passphrase of ``source`` for ``ident``, with the name of its origin."""
     own = getattr(source, "attempts", None)
     if own is not None:
@@ -43,7 +53,7 @@ def attempts(source: PassphraseSource, ident: DigitalId) -> Iterator[tuple[bytes
         attempt += 1
 
 
-def notify(source: PassphraseSource, outcome: str, ident: DigitalId, passphrase: bytes) -> None:
+def notify(source: PassphraseSource, outcome: str, ident: LockedId, passphrase: bytes) -> None:
     """Tell ``source`` (and the sources inside it) that ``passphrase`` was accepted/rejected."""
     hook = getattr(source, outcome, None)
     if hook is not None:
@@ -95,10 +105,10 @@ class _Chainable:
     name: str = ""
     _pending: dict[str, tuple[Iterator[tuple[bytes, str]], list[bytes]]]
 
-    def attempts(self, ident: DigitalId) -> Iterator[tuple[bytes, str]]:
+    def attempts(self, ident: LockedId) -> Iterator[tuple[bytes, str]]:
         raise NotImplementedError
 
-    def get(self, ident: DigitalId, attempt: int) -> bytes | None:
+    def get(self, ident: LockedId, attempt: int) -> bytes | None:
         # Sequential callers (attempt 0, 1, 2, ...) walk one iterator, so a prompt inside is
         # asked once per attempt; prefer attempts() directly.
         if attempt == 0 or ident.id not in self._pending:
@@ -121,14 +131,14 @@ class FilePassphrase:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
-    def get(self, ident: DigitalId, attempt: int) -> bytes | None:
+    def get(self, ident: LockedId, attempt: int) -> bytes | None:
         if attempt > 0:
             return None
         value = read_passphrase_file(self.path)
         return value or None
 
 
-def _keyring_key(ident: DigitalId) -> str:
+def _keyring_key(ident: LockedId) -> str:
     return f"key:{ident.id}"
 
 
@@ -137,9 +147,10 @@ class KeyringPassphrase:
 
     name = "the keyring"
 
-    def get(self, ident: DigitalId, attempt: int) -> bytes | None:
+    def get(self, ident: LockedId, attempt: int) -> bytes | None:
         if attempt > 0:
             return None
+        # lazy: keyring probes its backends on import
         from smimetui.core.settings.secrets import get_secret
 
         try:
@@ -149,8 +160,9 @@ class KeyringPassphrase:
         return secret.encode("utf-8") if secret else None
 
     @staticmethod
-    def save(ident: DigitalId, passphrase: bytes) -> None:
+    def save(ident: LockedId, passphrase: bytes) -> None:
         """Opt in: remember the passphrase of ``ident`` in the keyring."""
+        # lazy: keyring probes its backends on import
         from smimetui.core.settings.secrets import set_secret
 
         try:
@@ -160,7 +172,8 @@ class KeyringPassphrase:
         set_secret(_keyring_key(ident), text)
 
     @staticmethod
-    def forget(ident: DigitalId) -> None:
+    def forget(ident: LockedId) -> None:
+        # lazy: keyring probes its backends on import
         from smimetui.core.settings.secrets import delete_secret
 
         delete_secret(_keyring_key(ident))
@@ -182,7 +195,7 @@ class PromptPassphrase:
         self._reader = reader
         self._is_interactive = is_interactive
 
-    def get(self, ident: DigitalId, attempt: int) -> bytes | None:
+    def get(self, ident: LockedId, attempt: int) -> bytes | None:
         if attempt >= self.max_attempts or not self._is_interactive():
             return None
         tries = f" (attempt {attempt + 1} of {self.max_attempts})" if attempt else ""
@@ -198,15 +211,15 @@ class ChainedPassphrases(_Chainable):
         self.name = ", ".join(s.name for s in sources)
         self._pending = {}
 
-    def attempts(self, ident: DigitalId) -> Iterator[tuple[bytes, str]]:
+    def attempts(self, ident: LockedId) -> Iterator[tuple[bytes, str]]:
         for source in self.sources:
             yield from attempts(source, ident)
 
-    def accepted(self, ident: DigitalId, passphrase: bytes) -> None:
+    def accepted(self, ident: LockedId, passphrase: bytes) -> None:
         for source in self.sources:
             notify(source, "accepted", ident, passphrase)
 
-    def rejected(self, ident: DigitalId, passphrase: bytes) -> None:
+    def rejected(self, ident: LockedId, passphrase: bytes) -> None:
         for source in self.sources:
             notify(source, "rejected", ident, passphrase)
 
@@ -228,7 +241,7 @@ class CachedPassphrases(_Chainable):
         self._cache: dict[str, tuple[bytes, float]] = {}
         self._pending = {}
 
-    def _fresh(self, ident: DigitalId) -> bytes | None:
+    def _fresh(self, ident: LockedId) -> bytes | None:
         entry = self._cache.get(ident.id)
         if entry is None:
             return None
@@ -237,17 +250,17 @@ class CachedPassphrases(_Chainable):
             return None
         return entry[0]
 
-    def attempts(self, ident: DigitalId) -> Iterator[tuple[bytes, str]]:
+    def attempts(self, ident: LockedId) -> Iterator[tuple[bytes, str]]:
         remembered = self._fresh(ident)
         if remembered is not None:
             yield remembered, "the remembered passphrase"
         yield from attempts(self.source, ident)
 
-    def accepted(self, ident: DigitalId, passphrase: bytes) -> None:
+    def accepted(self, ident: LockedId, passphrase: bytes) -> None:
         self._cache[ident.id] = (passphrase, self._clock() + self.ttl)
         notify(self.source, "accepted", ident, passphrase)
 
-    def rejected(self, ident: DigitalId, passphrase: bytes) -> None:
+    def rejected(self, ident: LockedId, passphrase: bytes) -> None:
         entry = self._cache.get(ident.id)
         if entry is not None and entry[0] == passphrase:
             del self._cache[ident.id]

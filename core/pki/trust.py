@@ -83,7 +83,7 @@ def parse_certificates(data: bytes) -> list[x509.Certificate]:
             cert.subject.human_friendly  # noqa: B018
             cert.public_key.dump()
             cert.not_valid_after  # noqa: B018
-    except Exception as exc:
+    except Exception as exc:  # a damaged file: asn1crypto raises many kinds
         raise CertificateError(
             "The file is not a certificate (expected PEM or DER X.509).",
             details=f"{type(exc).__name__}: {exc}",
@@ -106,7 +106,7 @@ def _read_bundle(path: str, mtime_ns: int, size: int) -> tuple[x509.Certificate,
             cert = x509.Certificate.load(der)
             cert.subject.hashable  # noqa: B018
             certs.append(cert)
-        except Exception:
+        except Exception:  # hostile DER: asn1crypto parses lazily, and raises many kinds
             continue  # one broken entry must not cost the whole system store
     return tuple(certs)
 

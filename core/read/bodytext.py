@@ -54,7 +54,7 @@ def html_with_links(html: str, start: int) -> tuple[str, list[Link]]:
         tree = document_fromstring(html.strip())
         found = number_anchors(tree, start)
         text: str = Inscriptis(tree).get_text()  # inscriptis is untyped
-    except Exception:
+    except Exception:  # hostile HTML: lxml and inscriptis raise many kinds
         return html, []  # shown literally (sanitised) rather than lost
     return text.rstrip("\n") + references(found), found
 

@@ -2,8 +2,9 @@
 and whether the chain's root may be offered for trust (``t``).
 
 Only certificates from a good signature over the whole message, with a trusted chain and a
-signer that matches From, are offered (issue 6: harvested certificates).  A replacement for a
-contact's known certificate needs a second confirmation showing both fingerprints.
+signer that matches From, are offered: anyone can make a certificate with anyone's address.
+A replacement for a contact's known certificate needs a second confirmation showing both
+fingerprints.
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ def why_not_harvestable(report: SecurityReport) -> str | None:
 
     Only a good signature over the whole message, with a trusted chain and a signer matching
     From: anyone can make a certificate with anyone's address, so an untrusted one would let a
-    stranger plant their key for a contact (issue 6).
+    stranger plant their key for a contact.
     """
     sig = report.signature
     if sig is None or sig.signer is None:

@@ -59,7 +59,7 @@ def _parse_one(value: str) -> tuple[list[Address], str]:
     unfolded = _FOLD.sub("", value)
     try:
         header = policy.strict.header_factory("From", unfolded)
-    except Exception as exc:
+    except Exception as exc:  # hostile header: the email package raises many kinds
         raise _Unparseable from exc
     if header.defects:
         raise _Unparseable

@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from smimetui.core.cms.certinfo import CertInfo
+from smimetui.core.cms.signeddata import load_signed_data
 from smimetui.core.errors import (
     CmsError,
     DecryptionError,
@@ -52,7 +54,7 @@ from smimetui.core.read.report import (
     SignatureVerdict,
 )
 from smimetui.core.read.senders import message_problems, reply_to_mismatch, with_sender_problem
-from smimetui.core.read.sigreport import evaluate_signature
+from smimetui.core.read.sigreport import _error, evaluate_signature
 from smimetui.core.read.smimekind import bare_cms_message, label_note, smime_kind, sniff
 from smimetui.core.sanitize import clean_line
 from smimetui.core.settings.home import Home
@@ -60,7 +62,8 @@ from smimetui.core.settings.home import Home
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from smimetui.core.cms.envelope import EnvelopeInfo, KeyCandidate
+    from smimetui.core.cms.envelope import KeyCandidate
+    from smimetui.core.cms.envelope_values import EnvelopeInfo
 
 MAX_LAYERS = 6
 _ID_DATA = "1.2.840.113549.1.7.1"
@@ -109,6 +112,7 @@ class InspectContext:
 
 
 def _config_fetch_revocation(home: Home) -> bool:
+    # lazy: only this step of reading needs it (startup stays light)
     from smimetui.core.settings.config import load_config
 
     security = load_config(home).get("security", {})
@@ -120,8 +124,8 @@ def _known_certs(home: Home) -> list[asn1_x509.Certificate]:
     no certificate and complete chains.  They are never trust anchors."""
     if not home.contacts_db.exists():
         return []
-    from cryptography.hazmat.primitives.serialization import Encoding
 
+    # lazy: only this step of reading needs it (startup stays light)
     from smimetui.core.pki.contacts import Contacts
 
     contacts = Contacts(home)
@@ -141,6 +145,7 @@ def _own_certs(home: Home) -> list[asn1_x509.Certificate]:
     out of mail, also of mail you sent yourself.  Never trust anchors because of this."""
     if not home.keystore_dir.exists():
         return []
+    # lazy: only this step of reading needs it (startup stays light)
     from smimetui.core.pki.keystore import Keystore
 
     certs = []
@@ -266,8 +271,6 @@ def _peel_multipart_signed(entity: Entity, state: _State) -> Entity:
 
 
 def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
-    from smimetui.core.cms.signeddata import load_signed_data
-
     der = entity.decoded()
     try:
         signed = load_signed_data(der)
@@ -299,8 +302,6 @@ def _peel_opaque_signed(entity: Entity, state: _State) -> Entity | None:
 
 
 def _malformed_signed(reason: str) -> SignatureReport:
-    from smimetui.core.read.sigreport import _error
-
     return _error(Coverage.WHOLE, f"The signature could not be read: {reason}.")
 
 
@@ -364,14 +365,10 @@ def _reason(err: Exception) -> str:
 
 
 def _cert_der(cert: x509.Certificate) -> bytes:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     return cert.public_bytes(Encoding.DER)
 
 
 def _collect_certs_only(entity: Entity, state: _State) -> None:
-    from smimetui.core.cms.signeddata import load_signed_data
-
     try:
         signed = load_signed_data(entity.decoded())
         certs = [c.chosen for c in signed["certificates"] or () if c.name == "certificate"]
@@ -540,6 +537,7 @@ def _with_links(report: SecurityReport, collector: BodyCollector) -> SecurityRep
 
 
 def _with_transport(report: SecurityReport, raw: bytes, ctx: InspectContext) -> SecurityReport:
+    # lazy: only this step of reading needs it (startup stays light)
     from smimetui.core.read.transport import transport_facts
 
     facts = transport_facts(raw, report.from_addr, ctx.authserv_id, ctx.receiving_hosts)

@@ -15,7 +15,8 @@ from typing import Any
 from asn1crypto import x509 as asn1_x509
 
 from smimetui.core.cms.certinfo import CertInfo, cert_emails
-from smimetui.core.cms.signeddata import SignerOutcome, verify_signed_data
+from smimetui.core.cms.signeddata import verify_signed_data
+from smimetui.core.cms.signeddata_values import SignerOutcome
 from smimetui.core.cms.signtime import signing_time_problems
 from smimetui.core.errors import CmsError, SmimeTuiError
 from smimetui.core.pki.chain import ChainStatus, RevocationStatus

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from smimetui.core.errors import ConfigError
-from smimetui.core.settings.config import load_config, save_config
 from smimetui.core.settings.home import Home
+from smimetui.core.settings.named_tables import NamedTables
 
 Security = Literal["tls", "starttls", "none"]
 SECURITY_CHOICES: tuple[str, ...] = ("tls", "starttls", "none")
@@ -233,16 +233,19 @@ def _refuse_secrets(name: str, table: dict[str, Any]) -> None:
 
 
 # -- the accounts table ---------------------------------------------------------------------
-def _accounts_table(doc: dict[str, Any]) -> dict[str, Any]:
-    table = doc.get("accounts", {})
-    if not isinstance(table, dict):
-        raise ConfigError("[accounts] in the config file must be a table of accounts.")
-    return cast(dict[str, Any], table)
+ACCOUNTS: NamedTables[Account] = NamedTables(
+    section="accounts",
+    noun="account",
+    article="An",
+    command="smimetui account",
+    from_table=account_from_table,
+    to_table=account_to_table,
+)
 
 
 def load_accounts(home: Home) -> list[Account]:
     """Every configured account, in file order."""
-    return [account_from_table(n, t) for n, t in _accounts_table(load_config(home)).items()]
+    return ACCOUNTS.load(home)
 
 
 def default_account(accounts: list[Account]) -> Account | None:
@@ -267,37 +270,25 @@ def get_account(home: Home, name: str | None = None) -> Account:
     for account in accounts:
         if account.name == name:
             return account
-    known = ", ".join(a.name for a in accounts)
-    raise ConfigError(f"There is no account named {name!r}; the accounts are: {known}.")
+    raise ACCOUNTS.unknown(name, [a.name for a in accounts])
 
 
 def add_account(home: Home, account: Account, *, replace: bool = False) -> None:
     """Save ``account``; marking it default clears the mark on the others."""
-    account.validate()
-    doc = load_config(home)
-    table = _accounts_table(doc)
-    if account.name in table and not replace:
-        raise ConfigError(
-            f"An account named {account.name!r} exists already; remove it first "
-            f"(smimetui account remove {account.name})."
-        )
-    if account.default:
+
+    def clear_other_defaults(table: dict[str, Any]) -> None:
         for other_name, other in table.items():
             if other_name != account.name and isinstance(other, dict):
                 other.pop("default", None)
-    table[account.name] = account_to_table(account)
-    doc["accounts"] = table
-    save_config(home, doc)
+
+    ACCOUNTS.add(
+        home,
+        account.validate(),
+        replace=replace,
+        adjust_others=clear_other_defaults if account.default else None,
+    )
 
 
 def remove_account(home: Home, name: str) -> Account:
     """Delete the account's table and return what it was."""
-    doc = load_config(home)
-    table = _accounts_table(doc)
-    if name not in table:
-        known = ", ".join(table) or "none"
-        raise ConfigError(f"There is no account named {name!r}; the accounts are: {known}.")
-    removed = account_from_table(name, table.pop(name))
-    doc["accounts"] = table
-    save_config(home, doc)
-    return removed
+    return ACCOUNTS.remove(home, name)

@@ -54,7 +54,7 @@ def get_secret(key: str) -> str | None:
     kr = _keyring()
     try:
         return kr.get_password(SERVICE, key)
-    except Exception as err:
+    except Exception as err:  # backends are plugins with their own error types
         raise SecretStoreError(f"The keyring could not be read: {err}.") from err
 
 
@@ -62,7 +62,7 @@ def set_secret(key: str, value: str) -> None:
     kr = _keyring()
     try:
         kr.set_password(SERVICE, key, value)
-    except Exception as err:
+    except Exception as err:  # backends are plugins with their own error types
         raise SecretStoreError(f"The keyring refused to store the secret: {err}.") from err
 
 
@@ -72,7 +72,7 @@ def delete_secret(key: str) -> None:
         kr.delete_password(SERVICE, key)
     except KeyringUnavailable:
         return
-    except Exception:
+    except Exception:  # any backend's error: nothing stored is what was wanted
         return  # nothing stored is the outcome the caller wanted
 
 

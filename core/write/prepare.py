@@ -109,6 +109,7 @@ class _Chosen:
         if self.keystore is not None:
             store, ident = self.keystore
             return store.unlock_with(ident, passphrases)
+        # lazy: PKCS#11 only for an ID on a token
         from smimetui.core.pki.tokens.ids import TokenCert, private_key
         from smimetui.core.pki.tokens.pin import default_pins
 
@@ -118,6 +119,7 @@ class _Chosen:
 
 def _choose(home: Home, store: Keystore, binding: str, address: str, purpose: str) -> _Chosen:
     if binding.startswith("token:"):
+        # lazy: PKCS#11 only for an ID on a token
         from smimetui.core.pki.tokens.ids import bound
 
         found, chain = bound(home, binding, purpose=purpose)

@@ -6,6 +6,12 @@ import tomllib
 
 import pytest
 
+from smimetui.core.directory.servers import (
+    Directory,
+    add_directory,
+    get_directory,
+    load_directories,
+)
 from smimetui.core.errors import ConfigError
 from smimetui.core.settings.accounts import (
     Account,
@@ -154,3 +160,39 @@ class TestValidation:
         )
         with pytest.raises(ConfigError, match="never read from the config"):
             load_accounts(home)
+
+
+class TestNamedTableSentences:
+    """The sentences of core/settings/named_tables, word for word, for accounts and directories."""
+
+    def test_accounts(self, home: Home) -> None:
+        add_account(home, imap_account("a"))
+        with pytest.raises(ConfigError) as dup:
+            add_account(home, imap_account("a"))
+        assert str(dup.value) == (
+            "An account named 'a' exists already; remove it first (smimetui account remove a)."
+        )
+        with pytest.raises(ConfigError) as gone:
+            remove_account(home, "zzz")
+        assert str(gone.value) == "There is no account named 'zzz'; the accounts are: a."
+
+    def test_directories(self, home: Home) -> None:
+        directory = Directory("corp", "ldaps://ldap.example.org", "dc=example,dc=org")
+        with pytest.raises(ConfigError) as none:
+            get_directory(home, "corp")
+        assert str(none.value) == "There is no directory named 'corp'; the directories are: none."
+        add_directory(home, directory)
+        with pytest.raises(ConfigError) as dup:
+            add_directory(home, directory)
+        assert str(dup.value) == (
+            "A directory named 'corp' exists already; remove it first "
+            "(smimetui directory remove corp)."
+        )
+
+    @pytest.mark.parametrize("section", ["accounts", "directories"])
+    def test_a_section_that_is_not_a_table(self, home: Home, section: str) -> None:
+        home.config_file.parent.mkdir(parents=True, exist_ok=True)
+        home.config_file.write_text(f'{section} = "x"\n')
+        with pytest.raises(ConfigError) as wrong:
+            load_accounts(home) if section == "accounts" else load_directories(home)
+        assert str(wrong.value) == (f"[{section}] in the config file must be a table of {section}.")

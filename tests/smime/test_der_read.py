@@ -7,17 +7,21 @@ openssl and on mutations of them that leave the signature intact or break it.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
 from asn1crypto import cms, core
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smimetui.core.cms import der_read
+from smimetui.core.cms import der_read, signeddata_fast
 from smimetui.core.cms.der_read import DerError
 from smimetui.core.cms.signeddata import verify_full, verify_signed_data
 from smimetui.core.cms.signeddata_fast import fast_verify
+from smimetui.core.pki.makecerts import Issued
 from tests.conftest import FixturePKI
 from tests.smime.openssl_util import openssl, requires_openssl
 from tests.smime.test_signeddata import CONTENT, build_signed_data
@@ -195,3 +199,25 @@ def test_mutations_never_make_the_paths_disagree(
     for pos, value in edits:
         der[pos % len(der)] = value
     _same(bytes(der), None)
+
+
+class TestCertificateFacts:
+    """The fast path's per-certificate cache belongs to the object: it cannot mix two up."""
+
+    @staticmethod
+    def _load(issued: Issued) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(issued.cert.public_bytes(serialization.Encoding.DER))
+
+    def test_each_object_has_its_own_facts(self, fixture_pki: FixturePKI) -> None:
+        alice, bob = self._load(fixture_pki.alice), self._load(fixture_pki.bob)
+        assert signeddata_fast._facts(alice).serial == fixture_pki.alice.cert.serial_number
+        assert signeddata_fast._facts(bob).serial == fixture_pki.bob.cert.serial_number
+        assert signeddata_fast._facts(alice) is signeddata_fast._facts(alice)
+
+    def test_an_entry_goes_with_its_certificate(self, fixture_pki: FixturePKI) -> None:
+        cert = self._load(fixture_pki.carol_expired)
+        signeddata_fast._facts(cert)
+        before = len(signeddata_fast._FACTS)
+        del cert
+        gc.collect()
+        assert len(signeddata_fast._FACTS) == before - 1

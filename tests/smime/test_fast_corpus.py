@@ -50,7 +50,7 @@ class Recorder:
             self.enveloped.append(der)
             return parse(der)
 
-        # The full modules import these at call time, so the read path calls the recorders.
+        # The full modules call these through their module, so the read path calls the recorders.
         monkeypatch.setattr(signeddata_fast, "fast_verify", record_verify)
         monkeypatch.setattr(envelope_fast, "fast_parse", record_parse)
         self._verify, self._parse = verify, parse

@@ -60,8 +60,10 @@ class Report:
             f"{len(self.invisible)} below {FLOOR}:1"
         ]
         for cell in self.invisible[:4]:
-            lines.append(f"  invisible {cell.char!r} at row {cell.row} col {cell.col} "
-                         f"fg {_hex(cell.fg)} bg {_hex(cell.bg)}")
+            lines.append(
+                f"  invisible {cell.char!r} at row {cell.row} col {cell.col} "
+                f"fg {_hex(cell.fg)} bg {_hex(cell.bg)}"
+            )
         for value, cell in self.worst[:8]:
             lines.append(
                 f"  {value:4.2f}:1 {cell.char!r} at row {cell.row} col {cell.col} "

@@ -78,17 +78,13 @@ def _pictures() -> Path | None:
 
 def _check(reports: list[Report]) -> None:
     failures = [
-        r.describe()
-        for r in reports
-        if r.invisible or r.aa_share < AA_SHARE or r.text_cells == 0
+        r.describe() for r in reports if r.invisible or r.aa_share < AA_SHARE or r.text_cells == 0
     ]
     assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("theme", THEMES)
-def test_every_screen_is_legible(
-    theme: str, fresh_demo_home: Path, tmux_app: TmuxApp
-) -> None:
+def test_every_screen_is_legible(theme: str, fresh_demo_home: Path, tmux_app: TmuxApp) -> None:
     _with_theme(fresh_demo_home, theme)
     app = tmux_app
     app.start([*smimetui_command(), "--home", str(fresh_demo_home), "--demo"], {})

@@ -1,4 +1,5 @@
-"""The security pane's Authentication and Delivery sections (issue 15).
+"""The security pane's Authentication and Delivery sections: what your server said about
+the sender (Authentication-Results) and the path the message took (Received).
 
 The words come from core (``transportwords``, the same lines as the CLI); they are shown
 through ``Content``, never as markup.

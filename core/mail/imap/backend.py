@@ -1020,7 +1020,7 @@ class ImapBackend:
         try:
             client.idle_done()
             client.logout()
-        except Exception:  # the connection is being closed either way
+        except (imaplib.IMAP4.error, OSError):  # the connection is being closed either way
             self._quietly_close(client)
 
 

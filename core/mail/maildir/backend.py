@@ -29,8 +29,9 @@ from smimetui.core.mail.base import (
     Progress,
     Summary,
 )
-from smimetui.core.mail.maildir.summaries import summarize
+from smimetui.core.mail.maildir.summaries import searchable_text, summarize
 from smimetui.core.mail.maildir.uids import UidMap
+from smimetui.core.sanitize import clean_line
 
 INBOX = "INBOX"
 DELIMITER = "."
@@ -302,8 +303,6 @@ class MaildirBackend:
                 self._files[folder].pop(uid, None)
 
     def search(self, folder: str, text: str) -> list[int]:
-        from smimetui.core.mail.maildir.summaries import searchable_text
-
         needle = text.casefold()
         base = self._folder_dir(folder)
         found = []
@@ -324,8 +323,6 @@ class MaildirBackend:
 
 
 def _display_name(name: str) -> str:
-    from smimetui.core.sanitize import clean_line
-
     try:
         decoded = imap_utf7.decode(name.encode("ascii"))
     except (UnicodeError, ValueError):

@@ -57,6 +57,7 @@ class KeyringPin:
     def get(self, token: str, attempt: int, hint: str) -> str | None:
         if attempt > 0:
             return None
+        # lazy: keyring probes its backends on import
         from smimetui.core.settings.secrets import get_secret
 
         try:
@@ -66,12 +67,14 @@ class KeyringPin:
 
     @staticmethod
     def save(token: str, pin: str) -> None:
+        # lazy: keyring probes its backends on import
         from smimetui.core.settings.secrets import set_secret
 
         set_secret(keyring_entry(token), pin)
 
     @staticmethod
     def forget(token: str) -> None:
+        # lazy: keyring probes its backends on import
         from smimetui.core.settings.secrets import delete_secret
 
         with contextlib.suppress(SmimeTuiError):  # nothing stored, or no keyring
