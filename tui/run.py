@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smimetui.core.errors import SmimeTuiError
+from smimetui.core.session.mail_session import open_session
 from smimetui.core.settings.home import Home
 from smimetui.tui.keys import UiSettings, ui_settings
-from smimetui.tui.services import Identity, MailSession
 
 INBOX = "INBOX"
 
@@ -25,7 +24,7 @@ def build_app(
     """The app for ``home`` (the demo home is created first when ``demo``).
 
     ``open_early``: an IMAP account's INBOX starts opening before Textual is imported (see
-    ``tui/opening.py``); the app that is built must then be run."""
+    ``core/session/folder_opening.py``); the app that is built must then be run."""
     from smimetui.core.settings.accounts import get_account, load_accounts
     from smimetui.core.settings.config import load_config
 
@@ -50,37 +49,6 @@ def build_app(
     from smimetui.tui.app import SmimeTuiApp
 
     return SmimeTuiApp(session, settings=settings, startup_notice=notice)
-
-
-def open_session(home: Home, account: object, *, demo: bool) -> MailSession:
-    from smimetui.core.mail.factory import open_backend
-
-    session_box: list[MailSession] = []
-
-    def ask_password(prompt: str) -> str:
-        session = session_box[0]
-        session.ui_ready.wait()  # an early open (tui/opening.py) may ask before the app runs
-        name = str(getattr(account, "name", ""))
-        answer = session.ask_password(name, prompt) if session.ask_password else None
-        if answer is None:
-            raise SmimeTuiError("No password was given; the account stays offline.", title="Login")
-        return answer
-
-    def ask_sign_in(which: object, reason: str) -> bool:
-        session = session_box[0]
-        session.ui_ready.wait()
-        return bool(session.ask_sign_in(which, reason)) if session.ask_sign_in else False
-
-    backend = open_backend(
-        account,  # type: ignore[arg-type]
-        home,
-        prompt=ask_password,
-        sign_in=ask_sign_in,
-    )
-    identity = Identity(getattr(account, "email", ""), getattr(account, "display_name", ""))
-    session = MailSession(home, backend, identity, account=account, demo=demo)
-    session_box.append(session)
-    return session
 
 
 def run(home: Home, *, demo: bool, account: str | None) -> int:
