@@ -21,7 +21,7 @@ from smimetui.core.pki.passphrase import (
 if TYPE_CHECKING:  # the keystore (and cryptography) load when a key is first unlocked
     from smimetui.core.pki.keystore import DigitalId
 
-PASSPHRASE_TTL = 8 * 3600.0  # seconds an unlocked passphrase is remembered (a working day)
+PASSPHRASE_TTL = 8 * 3600.0  # seconds a passphrase is remembered after its last use
 
 # (the ID's label, the attempt from 1) -> the passphrase; None: the user cancelled
 PassphraseAsk = Callable[[str, int], bytes | None]
