@@ -1,21 +1,27 @@
-"""Sending from the compose screen with an OAuth2 account whose sign-in is missing or revoked
-(issue 13's gap): the sign-in dialog opens, as when a folder opens, and the message then goes
-out through the loopback SMTP server that checks tokens at the loopback OAuth2 server."""
+"""Sending from the compose screen when the SMTP login needs the user.
+
+An OAuth2 account whose sign-in is missing or revoked (issue 13's gap): the sign-in dialog
+opens, as when a folder opens, and the message then goes out through the loopback SMTP server
+that checks tokens at the loopback OAuth2 server.  A password account with no keyring entry:
+the password dialog asks, as for IMAP."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from smimetui.core.mail.maildir.backend import MaildirBackend
 from smimetui.core.oauth import tokens
-from smimetui.core.settings.accounts import Account, add_account, remove_account
+from smimetui.core.settings.accounts import Account, add_account, load_accounts, remove_account
 from smimetui.core.settings.home import Home
 from smimetui.tui.app import SmimeTuiApp
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.mailbox import MailboxScreen
+from smimetui.tui.screens.passphrase import PassphraseScreen
 from smimetui.tui.screens.sign_in import SignInScreen
+from tests.backends_local.conftest import PASSWORD, USER, SmtpServers, smtp_servers  # noqa: F401
 from tests.oauth.authserver import AuthServer
 from tests.oauth.conftest import module_auth, oauth_smtp  # noqa: F401
 from tests.oauth.helpers import Browser, oauth_account
@@ -103,3 +109,63 @@ async def test_cancelling_the_dialog_keeps_the_form_and_says_how_to_sign_in(
         assert isinstance(screen, ComposeScreen)  # nothing lost: the form is still open
         assert screen.query_one("#compose-subject", Input).value == "Stays here"
     assert len(oauth_smtp.handler.received) == received
+
+
+def _password_smtp_account(home: Home, servers: SmtpServers) -> None:
+    """The demo Maildir, sent through the STARTTLS server that wants USER / PASSWORD."""
+    demo = next(a for a in load_accounts(home) if a.name == "demo")
+    add_account(
+        home,
+        replace(
+            demo,
+            smtp_host="127.0.0.1",
+            smtp_port=servers.starttls,
+            smtp_security="starttls",
+            smtp_username=USER,
+            ca_file=str(servers.ca_file),
+            sign_by_default=False,
+        ),
+        replace=True,
+    )
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+class TestPasswordDialog:
+    async def test_the_password_is_asked_then_the_message_goes_out(
+        self,
+        demo_home: Home,
+        smtp_servers: SmtpServers,  # noqa: F811
+    ) -> None:
+        _password_smtp_account(demo_home, smtp_servers)
+        received = len(smtp_servers.recorder.received)
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await _write_and_send(pilot, "With a password")
+            await _until(pilot, lambda: isinstance(app.screen, PassphraseScreen))
+            dialog = app.screen
+            assert isinstance(dialog, PassphraseScreen) and dialog.secret == "password"
+            assert dialog.title_text == "Password for account demo"
+            assert "at 127.0.0.1 (account demo)" in dialog.ident
+            await pilot.press(*PASSWORD, "enter")
+            await _until(pilot, lambda: isinstance(app.screen, MailboxScreen))
+        assert len(smtp_servers.recorder.received) == received + 1
+        assert smtp_servers.recorder.received[-1][1] == ["bob@example.org"]
+        assert any(b"Subject: With a password" in raw for raw in _sent(demo_home))
+
+    async def test_cancelling_it_keeps_the_form(
+        self,
+        demo_home: Home,
+        smtp_servers: SmtpServers,  # noqa: F811
+    ) -> None:
+        _password_smtp_account(demo_home, smtp_servers)
+        received = len(smtp_servers.recorder.received)
+        app = make_app(demo_home)
+        async with app.run_test(size=SIZE) as pilot:
+            await _write_and_send(pilot, "No password")
+            await _until(pilot, lambda: isinstance(app.screen, PassphraseScreen))
+            await pilot.press("escape")
+            await _until(pilot, lambda: any(n.title == "Login" for n in app._notifications))
+            said = [n.message for n in app._notifications if n.title == "Login"]
+            assert said == ["No password was given; the message was not sent."]
+            assert isinstance(app.screen, ComposeScreen)
+        assert len(smtp_servers.recorder.received) == received
