@@ -1,6 +1,7 @@
 """The Textual app: wiring only (themes, keymap, screens, the one worker-error handler).
 
-Handlers live on the screens that own the widgets; blocking work lives in ``services``.
+Handlers live on the screens that own the widgets; blocking work lives in the core's mail
+session (``core/session``), which asks the user through this app's dialogs.
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ from textual.worker import get_current_worker
 from smimetui import themes
 from smimetui.core.errors import SmimeTuiError
 from smimetui.core.read.report import SecurityReport
+from smimetui.core.session.mail_session import MailSession, open_session
+from smimetui.core.session.questions import Prompts
 from smimetui.tui.commands import SmimeCommands
-from smimetui.tui.connect import open_session
 from smimetui.tui.keys import UiSettings
 from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.screens.first_run import FirstRunScreen
 from smimetui.tui.screens.mailbox import MailboxScreen
 from smimetui.tui.screens.passphrase import PassphraseScreen
-from smimetui.tui.services import MailSession, error_text
-from smimetui.tui.worker_errors import WorkerErrors
+from smimetui.tui.worker_errors import WorkerErrors, error_text
 
 
 class SmimeTuiApp(App[int], WorkerErrors):
@@ -66,10 +67,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
             self.register_theme(theme)
         self.theme = self._initial_theme()
         if session is not None:
-            session.ask_passphrase = self.ask_passphrase
-            session.ask_password = self.ask_password
-            session.ask_sign_in = self.ask_sign_in
-            session.ask_pin = self.ask_pin
+            session.questions.prompts = self._prompts()
 
     def _initial_theme(self) -> str:
         name = themes.resolve_name(self.settings.theme)
@@ -88,7 +86,7 @@ class SmimeTuiApp(App[int], WorkerErrors):
             self.push_screen(FirstRunScreen(self.config_path, self.problem))
             return
         self.push_screen(self._mailbox(self.session))
-        self.session.ui_ready.set()  # questions from threads can be asked from now on
+        self.session.questions.ui_ready.set()  # questions from threads can be asked now
         if self.startup_notice:
             self.notify(self.startup_notice, title="Demo", timeout=12, markup=False)
 
@@ -138,11 +136,8 @@ class SmimeTuiApp(App[int], WorkerErrors):
 
     def _use_session(self, session: MailSession) -> None:
         old = self.session
-        session.ask_passphrase = self.ask_passphrase
-        session.ask_password = self.ask_password
-        session.ask_sign_in = self.ask_sign_in
-        session.ask_pin = self.ask_pin
-        session.ui_ready.set()  # the app runs: its questions can be asked at once
+        session.questions.prompts = self._prompts()
+        session.questions.ui_ready.set()  # the app runs: its questions can be asked at once
         self.session = session
         if isinstance(self.screen, MailboxScreen):
             self.pop_screen()
@@ -169,6 +164,15 @@ class SmimeTuiApp(App[int], WorkerErrors):
         self.notify(message, title=title, severity="error", markup=False, timeout=10)
 
     # -- passphrases: asked from a worker thread, answered by a modal ----------------------
+    def _prompts(self) -> Prompts:
+        """This app's dialogs, for the questions the session asks from its workers."""
+        return Prompts(
+            passphrase=self.ask_passphrase,
+            password=self.ask_password,
+            sign_in=self.ask_sign_in,
+            pin=self.ask_pin,
+        )
+
     def ask_passphrase(self, ident: str, attempt: int) -> bytes | None:
         """Blocks the calling worker thread (never the UI) until the user answers."""
         value = self._ask(PassphraseScreen(ident, attempt))

@@ -1,6 +1,8 @@
-"""The compose screen's side of core's one write path (``core/write``): the session as a
-``Writer`` and the app's words for a send.  The rules (IDs, recipients' certificates, yourself,
-preferences, Sent, drafts) are core's; the workers that call these live on the screens.
+"""The compose screen's words for a send through core's one write path (``core/write``).
+
+The rules (IDs, recipients' certificates, yourself, preferences, Sent, drafts) are core's, and
+the session hands out the ``Writer`` (``MailSession.writer``); only what the user is told, with
+this screen's keys in it, is the TUI's.
 """
 
 from __future__ import annotations
@@ -8,19 +10,6 @@ from __future__ import annotations
 from smimetui.core.errors import NoPassphraseError
 from smimetui.core.write.form import OutgoingMail, to_rfc5322
 from smimetui.core.write.send import Writer, send_message
-from smimetui.tui.services import MailSession
-
-
-def writer_for(session: MailSession) -> Writer:
-    """The session's account and mail store, with its one passphrase cache."""
-    return Writer(
-        session.home,
-        session.account,
-        session.passphrases,
-        backend=session.backend,
-        lock=session._lock,
-        local_outbox=session.demo,
-    )
 
 
 def send(writer: Writer, mail: OutgoingMail) -> str:

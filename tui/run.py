@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from smimetui.core.session.mail_session import open_session
 from smimetui.core.settings.home import Home
-from smimetui.tui.connect import open_session
 from smimetui.tui.keys import UiSettings, ui_settings
 
 INBOX = "INBOX"
@@ -24,7 +24,7 @@ def build_app(
     """The app for ``home`` (the demo home is created first when ``demo``).
 
     ``open_early``: an IMAP account's INBOX starts opening before Textual is imported (see
-    ``tui/opening.py``); the app that is built must then be run."""
+    ``core/session/folder_opening.py``); the app that is built must then be run."""
     # Imports in here are lazy: the INBOX starts opening before Textual (tui.app) is imported.
     from smimetui.core.settings.accounts import get_account, load_accounts
     from smimetui.core.settings.config import load_config

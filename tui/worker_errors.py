@@ -14,6 +14,15 @@ from __future__ import annotations
 
 from textual.worker import Worker, WorkerState
 
+from smimetui.core.errors import SmimeTuiError
+
+
+def error_text(err: BaseException) -> tuple[str, str]:
+    """(title, sentence) for a notification; unexpected errors still get a sentence."""
+    if isinstance(err, SmimeTuiError):
+        return err.title, err.message
+    return "Unexpected error", f"{type(err).__name__}: {err}. Please report this as a bug."
+
 
 class WorkerErrors:
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

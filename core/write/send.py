@@ -40,7 +40,8 @@ from smimetui.core.write.sign_encrypt import (
     parse_draft,
 )
 
-if TYPE_CHECKING:  # PKCS#11 is imported only when a token ID is used
+if TYPE_CHECKING:  # PKCS#11 and OAuth2 load only when a token ID or a sign-in is used
+    from smimetui.core.oauth.tokens import SignInHook
     from smimetui.core.pki.tokens.pin import ChainedPins
 
 
@@ -56,6 +57,7 @@ class Writer:
     # Held around each use of the backend (imapclient is not thread-safe; the TUI shares it).
     lock: AbstractContextManager[object] = field(default_factory=nullcontext)
     password_prompt: PasswordPrompt | None = None  # the SMTP password, when not in the keyring
+    sign_in: SignInHook | None = None  # an OAuth2 account signs in again (the TUI's dialog)
     local_outbox: bool = False  # deliver into the Outbox folder even with an SMTP server (demo)
     pins: ChainedPins | None = None  # PIN sources for token IDs (None: the default ones)
 
@@ -154,7 +156,7 @@ class Delivered:
 def _sender(writer: Writer) -> tuple[Sender, str]:
     if writer.local_outbox or not writer.account.smtp_host:
         return LocalOutbox(writer.store()), "the local Outbox folder"
-    sender = open_sender(writer.account, prompt=writer.password_prompt)
+    sender = open_sender(writer.account, prompt=writer.password_prompt, sign_in=writer.sign_in)
     return sender, writer.account.smtp_host
 
 

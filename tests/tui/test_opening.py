@@ -8,7 +8,7 @@ import pytest
 
 from smimetui.core.errors import ConnectionLostError
 from smimetui.core.mail.base import ListIndex, Progress
-from smimetui.tui.opening import FolderOpening
+from smimetui.core.session.folder_opening import FolderOpening
 
 
 class ColdOpen:

@@ -10,14 +10,14 @@ from asn1crypto import cms
 from smimetui.core.pki import makecerts as pki
 from smimetui.core.pki.keystore import Keystore
 from smimetui.core.read.report import EncryptionReport, EncryptionStatus, SecurityReport
-from smimetui.core.settings.accounts import get_account
+from smimetui.core.session.mail_session import MailSession
+from smimetui.core.session.questions import Prompts, Questions
+from smimetui.core.settings.accounts import Account, get_account
 from smimetui.core.settings.home import Home
 from smimetui.core.write.form import OutgoingMail, forward, reply_to, to_rfc5322
 from smimetui.core.write.send import Writer, build, self_recipient, writing_id
-from smimetui.tui.outgoing import writer_for
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.confirm import ConfirmScreen
-from smimetui.tui.services import Identity, MailSession
 from tests.conftest import FixturePKI
 
 from .helpers import SIZE, make_app, open_subject, settle
@@ -111,9 +111,9 @@ def test_account_ids_and_include_certs_reach_signing(
         encryption_id=enc_id[:16],
         include_certs=False,
     )
-    session = MailSession(demo_home, None, Identity("robin@example.org"), account=account)  # type: ignore[arg-type]
-    session.ask_passphrase = lambda ident, attempt: b"demo"
-    writer = writer_for(session)
+    questions = Questions(Prompts(passphrase=lambda ident, attempt: b"demo"))
+    session = MailSession(demo_home, None, account, questions=questions)  # type: ignore[arg-type]
+    writer = session.writer()
     assert writing_id(writer, "sign").id == sign_id
     assert writing_id(writer, "encrypt").id == enc_id
     enc_cert = Keystore(demo_home).get(enc_id).load_cert()
@@ -128,7 +128,7 @@ def test_account_ids_and_include_certs_reach_signing(
     serial = signed["signer_infos"][0]["sid"].chosen["serial_number"].native
     assert serial == Keystore(demo_home).get(sign_id).load_cert().serial_number
     with_certs = replace(account, include_certs=True)
-    writer = writer_for(replace_session(session, with_certs))
+    writer = replace_session(session, with_certs).writer()
     assert len(_signed_data(_build(writer, mail).data)["certificates"]) >= 1
 
 
@@ -136,7 +136,5 @@ def _build(writer: Writer, mail: OutgoingMail):  # type: ignore[no-untyped-def]
     return build(writer, to_rfc5322(mail), sign=mail.sign, encrypt=mail.encrypt)
 
 
-def replace_session(session: MailSession, account: object) -> MailSession:
-    fresh = MailSession(session.home, session.backend, session.identity, account=account)
-    fresh.ask_passphrase = session.ask_passphrase
-    return fresh
+def replace_session(session: MailSession, account: Account) -> MailSession:
+    return MailSession(session.home, session.backend, account, questions=session.questions)

@@ -23,6 +23,7 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 from smimetui.core.errors import InputError
 from smimetui.core.read.report import SecurityReport
 from smimetui.core.read.senders import reply_to_mismatch
+from smimetui.core.session.mail_session import MailSession
 from smimetui.core.write.form import (
     OutgoingMail,
     attach_file,
@@ -33,11 +34,10 @@ from smimetui.core.write.form import (
 from smimetui.tui import messages as m
 from smimetui.tui.editor import edit_text, editor_command
 from smimetui.tui.keys import UiSettings
-from smimetui.tui.outgoing import send, writer_for
+from smimetui.tui.outgoing import send
 from smimetui.tui.screens.compose_directory import DirectoryLookup
 from smimetui.tui.screens.compose_drafts import AUTOSAVE_SECONDS, DraftAutosave
 from smimetui.tui.screens.confirm import ConfirmScreen
-from smimetui.tui.services import MailSession
 from smimetui.tui.worker_errors import WorkerErrors
 
 __all__ = ["AUTOSAVE_SECONDS", "ComposeScreen", "warning_content"]
@@ -101,7 +101,7 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
         super().__init__()
         self.session = session
         self.settings = settings or UiSettings()
-        self.writer = writer_for(session)
+        self.writer = session.writer()
         self.mail = self._initial_mail(mode, original)
         replying = original is not None and mode in ("reply", "reply-all")
         self.reply_warning = reply_to_mismatch(original) if original and replying else None

@@ -15,11 +15,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from smimetui.core.session.mail_session import MailSession
 from smimetui.core.write.form import OutgoingMail
 from smimetui.core.write.recipient_check import recipient_lines
 from smimetui.core.write.send import Writer
 from smimetui.tui import messages as m
-from smimetui.tui.services import MailSession
 
 if TYPE_CHECKING:
     from smimetui.core.directory.lookup import Found

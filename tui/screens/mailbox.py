@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static, Tree
 
 from smimetui.core.mail.base import Folder, FolderRole
 from smimetui.core.read.report import SecurityReport
+from smimetui.core.session.mail_session import MailSession
 from smimetui.tui import messages as m
 from smimetui.tui.screens.help import HelpScreen
 from smimetui.tui.screens.mailbox_actions import MessageActions
@@ -28,7 +29,6 @@ from smimetui.tui.screens.mailbox_keys import MAILBOX_BINDINGS
 from smimetui.tui.screens.mailbox_reading import ReadingActions
 from smimetui.tui.screens.mailbox_search import MailboxSearch
 from smimetui.tui.screens.mailbox_start import MailboxStart
-from smimetui.tui.services import MailSession
 from smimetui.tui.verdict import Level, is_locked, verdict_for
 from smimetui.tui.widgets.folder_tree import FolderTree
 from smimetui.tui.widgets.message_list import MessageList

@@ -79,7 +79,6 @@ class MessageActions(MailboxWorkers):
 
     def on_root_trusted(self, message: m.RootTrusted) -> None:
         self.notify(message.summary, title="Root trusted", markup=False)
-        self.session.reports = type(self.session.reports)()  # verdicts may change: verify again
         self.query_one(MessageList).badges = {}
         self.query_one(MessageList).clear_cache()
         if self.folder and self.report_uid is not None:

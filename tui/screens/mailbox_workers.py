@@ -17,8 +17,8 @@ from smimetui.core.read.certificate_import import ImportOutcome
 from smimetui.core.read.harvest import learn_from_message, signer_record
 from smimetui.core.read.report import Attachment, EncryptionStatus, SecurityReport
 from smimetui.core.sanitize import clean_line
+from smimetui.core.session.mail_session import MailSession
 from smimetui.tui import messages as m
-from smimetui.tui.services import MailSession
 
 FIRST_ROWS_WAIT = 1.0  # seconds a cold sync waits for its first rows to be drawn
 
@@ -43,7 +43,7 @@ class MailboxWorkers(Screen[None]):
         description="list folders",
     )
     def load_folders(self) -> None:
-        self.post_message(m.FoldersLoaded(self.session.backend_call("list_folders")))
+        self.post_message(m.FoldersLoaded(self.session.list_folders()))
 
     @work(
         thread=True, exclusive=True, exit_on_error=False, group="folder", description="open folder"
@@ -100,7 +100,7 @@ class MailboxWorkers(Screen[None]):
         self, folder: str, uids: tuple[int, ...], add: list[str], remove: list[str]
     ) -> None:
         """Seen / Flagged on the server (the list already shows the change)."""
-        self.session.backend_call("set_flags", folder, list(uids), add=add, remove=remove)
+        self.session.set_flags(folder, uids, add=add, remove=remove)
 
     @work(
         thread=True,
@@ -137,22 +137,18 @@ class MailboxWorkers(Screen[None]):
         for_good = False
         if dest is None:
             try:
-                trash = self.session.backend_call("delete", folder, uids, permanently=permanently)
+                trash = self.session.delete(folder, uids, permanently=permanently)
             except NoTrashError as exc:
                 self.app.call_from_thread(self._confirm_delete_for_good, folder, uids, exc.message)
                 return
             label, for_good = clean_line(trash or ""), trash is None
         else:
-            self.session.backend_call("move", folder, uids, dest)
-        for uid in uids:
-            self.session.reports.forget(folder, uid)
+            self.session.move(folder, uids, dest)  # their reports are forgotten too
         self.post_message(m.MessagesMoved(folder, uids, label, for_good))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
     def run_search(self, folder: str, text: str) -> None:
-        self.post_message(
-            m.SearchFinished(folder, text, self.session.backend_call("search", folder, text))
-        )
+        self.post_message(m.SearchFinished(folder, text, self.session.search(folder, text)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="certs", description="trust root")
     def trust_root(self, report: SecurityReport) -> None:

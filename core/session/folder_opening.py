@@ -1,12 +1,11 @@
-"""Open the first folder while the app is still starting.
+"""Open the first folder while the mail reader is still starting.
 
-The first screen waits for two things: Textual (importing and starting it takes a few tenths of
+Its first screen waits for two things: Textual (importing and starting it takes a few tenths of
 a second) and the folder (login, SELECT, then the first batch or the cache).  ``FolderOpening``
 starts the second in a thread of its own as soon as the account is known, before Textual is
 imported, so the two overlap.  The mailbox screen's worker then takes the running call over
-(:meth:`result`), with its progress so far, instead of starting another one.
-
-No Textual here: this runs before it is imported.
+(:meth:`result`), with its progress so far, instead of starting another one
+(``MailSession.open_early`` and ``open_folder``).
 """
 
 from __future__ import annotations
