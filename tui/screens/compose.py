@@ -36,6 +36,7 @@ from smimetui.core.write.form import (
     reply_to,
 )
 from smimetui.tui import messages as m
+from smimetui.tui.app_services import mail_app
 from smimetui.tui.editor import edit_text, editor_command
 from smimetui.tui.keys import UiSettings
 from smimetui.tui.outgoing import send, writer_for
@@ -325,7 +326,7 @@ class ComposeScreen(Screen[None]):
             try:
                 self.mail = attach_file(self._read_form(), event.value.strip())
             except Exception as err:  # shown through the one error path
-                self.app.show_error(err)  # type: ignore[attr-defined]
+                mail_app(self).show_error(err)
             self._show_state()
             self.drafts.mark_dirty()
         event.input.value = ""
@@ -342,10 +343,10 @@ class ComposeScreen(Screen[None]):
                 text = edit_text(body.text, command)
         except SuspendNotSupported:
             message = "$EDITOR needs the terminal, and this session cannot hand it over."
-            self.app.show_error(InputError(message, title="No editor here"))  # type: ignore[attr-defined]
+            mail_app(self).show_error(InputError(message, title="No editor here"))
             return
         except InputError as err:
-            self.app.show_error(err)  # type: ignore[attr-defined]
+            mail_app(self).show_error(err)
             return
         if text != body.text:
             body.load_text(text)

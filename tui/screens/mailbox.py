@@ -26,6 +26,7 @@ from textual.worker import Worker
 from smimetui.core.mail.base import Folder
 from smimetui.core.read.report import SecurityReport
 from smimetui.tui import messages as m
+from smimetui.tui.app_services import mail_app
 from smimetui.tui.screens.help import HelpScreen
 from smimetui.tui.screens.mailbox_attachments import (
     AttachmentActions,
@@ -178,7 +179,7 @@ class MailboxScreen(Screen[None]):
 
     def on_draft_opened(self, message: m.DraftOpened) -> None:
         if message.folder == self.state.folder:
-            self.app.open_draft(message.report, message.uid)  # type: ignore[attr-defined]
+            mail_app(self).open_draft(message.report, message.uid)
 
     def on_search_finished(self, message: m.SearchFinished) -> None:
         self.search.finished(message)
@@ -279,10 +280,10 @@ class MailboxScreen(Screen[None]):
         self.app.push_screen(HelpScreen(self))
 
     def action_switch_account(self) -> None:
-        self.app.action_switch_account()  # type: ignore[attr-defined]
+        mail_app(self).action_switch_account()
 
     def action_compose(self) -> None:
-        self.app.action_compose_new()  # type: ignore[attr-defined]
+        mail_app(self).action_compose_new()
 
     def action_reply(self) -> None:
         self._respond("reply")
@@ -295,7 +296,7 @@ class MailboxScreen(Screen[None]):
 
     def _respond(self, mode: str) -> None:
         if self.state.report is not None:
-            self.app.open_compose_for(mode, self.state.report)  # type: ignore[attr-defined]
+            mail_app(self).open_compose_for(mode, self.state.report)
 
     def action_toggle_threads(self) -> None:
         self.folders.threading = not self.folders.threading

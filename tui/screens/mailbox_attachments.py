@@ -17,6 +17,7 @@ from textual.screen import Screen
 from smimetui.core.read.mailcap import Viewer
 from smimetui.core.read.report import Attachment
 from smimetui.tui import messages as m
+from smimetui.tui.app_services import mail_app
 from smimetui.tui.screens.mailbox_state import MailboxState
 from smimetui.tui.screens.source import TextViewScreen
 from smimetui.tui.services import MailSession
@@ -159,7 +160,7 @@ class AttachmentActions:
             with app.suspend():
                 run_viewer(message.viewer, att.data, att.filename, att.content_type)
         except SmimeTuiError as err:
-            app.show_error(err)  # type: ignore[attr-defined]
+            mail_app(self._screen).show_error(err)
         except Exception:  # no terminal to hand over (e.g. a web or headless session)
             self._screen.notify(
                 "This viewer needs the terminal, which cannot be handed over here.",

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from smimetui.core.mail.base import Folder, FolderRole
 from smimetui.tui import messages as m
+from smimetui.tui.app_services import mail_app
 from smimetui.tui.screens.mailbox_badges import RowBadges
 from smimetui.tui.screens.mailbox_state import MailboxState
 from smimetui.tui.services import MailSession
@@ -73,7 +74,7 @@ class FolderView:
         self._opened()
         self._list.empty_text = "Loading…"
         self.reload(folder, show_cached=True)
-        self._screen.app.watch_folder(folder, self._screen)  # type: ignore[attr-defined]
+        mail_app(self._screen).watch_folder(folder, self._screen)
 
     def reload(self, folder: str, show_cached: bool = False) -> None:
         """Bring ``folder`` up to date. ``show_cached``: the list does not show ``folder`` yet,
