@@ -7,7 +7,7 @@ session (``core/session``), which asks the user through this app's dialogs.
 from __future__ import annotations
 
 import concurrent.futures
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -269,3 +269,10 @@ class SmimeTuiApp(App[int], WorkerErrors):
             self.session, mode=mode, original=report, settings=self.settings, draft_uid=draft_uid
         )
         self.push_screen(compose, closed)
+
+
+if TYPE_CHECKING:
+    from smimetui.tui.app_services import MailApp
+
+    def _implements(app: SmimeTuiApp) -> MailApp:
+        return app  # mypy fails here if the app lacks what screens ask for

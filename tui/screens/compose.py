@@ -4,12 +4,17 @@ Sign and encrypt are toggled with ctrl+s and ctrl+t (neither is a text-editing k
 TextArea); their state is always on screen, and a live line says for each recipient whether a
 certificate is available.  Drafts are saved every 30 seconds after a change and on leaving
 (encrypted to yourself when the message is to be encrypted).
+
+The screen owns the form and wires components that each own one concern:
+``RecipientCertificates`` (the certificate line), ``DirectoryLookup`` (certificates from LDAP
+for recipients without one) and ``DraftAutosave`` (saving drafts).  Their workers run on this
+screen; the handlers here hand each result to its component.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
@@ -17,8 +22,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.worker import Worker
 
 from smimetui.core.errors import InputError
 from smimetui.core.read.report import SecurityReport
@@ -32,13 +37,19 @@ from smimetui.core.write.form import (
     reply_to,
 )
 from smimetui.tui import messages as m
+from smimetui.tui.app_services import mail_app
 from smimetui.tui.editor import edit_text, editor_command
 from smimetui.tui.keys import UiSettings
 from smimetui.tui.outgoing import send
 from smimetui.tui.screens.compose_directory import DirectoryLookup
 from smimetui.tui.screens.compose_drafts import AUTOSAVE_SECONDS, DraftAutosave
+from smimetui.tui.screens.compose_recipients import RecipientCertificates
+from smimetui.tui.screens.compose_suggestions import load_suggestions
 from smimetui.tui.screens.confirm import ConfirmScreen
-from smimetui.tui.worker_errors import WorkerErrors
+from smimetui.tui.worker_errors import show_worker_error
+
+if TYPE_CHECKING:
+    from smimetui.core.directory.lookup import Found
 
 __all__ = ["AUTOSAVE_SECONDS", "ComposeScreen", "warning_content"]
 _FIELDS = ("to", "cc", "bcc", "subject")
@@ -57,7 +68,7 @@ def warning_content(sentence: str, reply_to: str) -> Content:
     return content
 
 
-class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
+class ComposeScreen(Screen[None]):
     """``mode`` is new, reply, reply-all, forward or draft (``original`` is then the draft)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -105,8 +116,9 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
         self.mail = self._initial_mail(mode, original)
         replying = original is not None and mode in ("reply", "reply-all")
         self.reply_warning = reply_to_mismatch(original) if original and replying else None
-        self._init_drafts(draft_uid)
-        self._init_directory()
+        self.drafts = DraftAutosave(self, self.writer, self._read_form, draft_uid)
+        self.recipients = RecipientCertificates(self, self.writer, self._recipients_now)
+        self.directory = DirectoryLookup(self, session, imported=self._recheck_after_import)
 
     def _initial_mail(self, mode: str, original: SecurityReport | None) -> OutgoingMail:
         session = self.session
@@ -147,9 +159,9 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
 
     def on_mount(self) -> None:
         self.query_one("#compose-attach-path").display = False
-        self._load_contacts()
+        load_suggestions(self, self.session.home, _RECIPIENT_FIELDS)
         self._show_state()
-        self._schedule_check()
+        self.recipients.schedule()
         first = "#compose-body" if self.mail.to else "#compose-to"
         self.query_one(first).focus()
 
@@ -188,40 +200,73 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
     def form_changed(self, event: Input.Changed | TextArea.Changed) -> None:
         if isinstance(event, Input.Changed) and event.input.id == "compose-attach-path":
             return
-        self.mark_dirty()
+        self.drafts.mark_dirty()
         if isinstance(event, Input.Changed) and event.input.id in _RECIPIENT_FIELDS:
-            self._schedule_check()
+            self.recipients.schedule()
         if isinstance(event, Input.Changed) and event.input.id == "compose-bcc":
             self._show_state()
 
+    def _recipients_now(self) -> list[str]:
+        self.mail = self._read_form()  # the form as it stands is the mail from now on
+        return self.mail.recipients
+
+    # What tests read.
+    @property
+    def dirty(self) -> bool:
+        return self.drafts.dirty
+
+    @property
+    def edits(self) -> int:
+        return self.drafts.edits
+
+    @property
+    def draft_uid(self) -> int | None:
+        return self.drafts.draft_uid
+
+    @property
+    def directory_found(self) -> dict[str, list[Found]]:
+        return self.directory.found
+
+    def _autosave_now(self) -> None:
+        self.drafts.autosave_now()  # what the 30-second timer does
+
+    # -- worker results, each to the component that owns it ------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        show_worker_error(self, event)
+        self.drafts.worker_ended(event)
+
+    def on_draft_saved(self, message: m.DraftSaved) -> None:
+        self.drafts.saved(message)
+
+    def on_recipients_checked(self, message: m.RecipientsChecked) -> None:
+        if self.recipients.checked(message):
+            self._show_certificates()
+            self.directory.ask(self.recipients.missing)
+
+    def on_directory_looked_up(self, message: m.DirectoryLookedUp) -> None:
+        self.directory.looked_up(message)
+        self._show_certificates()
+
+    def on_directory_imported(self, message: m.DirectoryImported) -> None:
+        self.directory.import_done(message)
+
+    def _show_certificates(self) -> None:
+        self.recipients.show(self.directory.lines(self.recipients.missing))
+
+    def _recheck_after_import(self) -> None:
+        self.directory.forget(self.recipients.missing)
+        self.recipients.schedule()
+
     # -- workers -----------------------------------------------------------------------------
-    @work(
-        thread=True, exclusive=True, exit_on_error=False, group="contacts", description="contacts"
-    )
-    def _load_contacts(self) -> None:
-        from smimetui.core.pki.contacts import Contacts
-
-        entries = []
-        for contact in Contacts(self.session.home).list():
-            for info in contact.addresses:
-                entries.append(f"{contact.name} <{info.address}>" if contact.name else info.address)
-        self.app.call_from_thread(self._set_suggestions, entries)
-
-    def _set_suggestions(self, entries: list[str]) -> None:
-        for name in ("to", "cc", "bcc"):
-            self.query_one(f"#compose-{name}", Input).suggester = SuggestFromList(
-                entries, case_sensitive=False
-            )
-
     @work(thread=True, exclusive=True, exit_on_error=False, group="send", description="send")
     def _send(self, mail: OutgoingMail) -> None:
         summary = send(self.writer, mail)
-        self.discard_saved_draft()
+        self.drafts.discard_saved()
         self.post_message(m.MessageSent(summary))
 
     def on_message_sent(self, message: m.MessageSent) -> None:
         self.app.notify(message.summary, title="Sent", markup=False)
-        self.saved_edits = self.edits
+        self.drafts.mark_sent()
         self.dismiss(None)
 
     # -- actions -----------------------------------------------------------------------------
@@ -257,7 +302,7 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
         self._send(mail)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "directory_import" and not self._usable_found():
+        if action == "directory_import" and not self.directory.usable(self.recipients.missing):
             return None
         return True
 
@@ -267,7 +312,7 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
             attach.display = False
             self.query_one("#compose-body").focus()
             return
-        self.close_saving()
+        self.drafts.close_saving()
 
     def action_attach(self) -> None:
         path = self.query_one("#compose-attach-path", Input)
@@ -281,11 +326,14 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
             try:
                 self.mail = attach_file(self._read_form(), event.value.strip())
             except Exception as err:  # shown through the one error path
-                self.app.show_error(err)  # type: ignore[attr-defined]
+                mail_app(self).show_error(err)
             self._show_state()
-            self.mark_dirty()
+            self.drafts.mark_dirty()
         event.input.value = ""
         self.query_one("#compose-body").focus()
+
+    def action_directory_import(self) -> None:
+        self.directory.offer_import(self.recipients.missing)
 
     def action_editor(self) -> None:
         body = self.query_one("#compose-body", TextArea)
@@ -295,11 +343,11 @@ class ComposeScreen(DraftAutosave, DirectoryLookup, Screen[None], WorkerErrors):
                 text = edit_text(body.text, command)
         except SuspendNotSupported:
             message = "$EDITOR needs the terminal, and this session cannot hand it over."
-            self.app.show_error(InputError(message, title="No editor here"))  # type: ignore[attr-defined]
+            mail_app(self).show_error(InputError(message, title="No editor here"))
             return
         except InputError as err:
-            self.app.show_error(err)  # type: ignore[attr-defined]
+            mail_app(self).show_error(err)
             return
         if text != body.text:
             body.load_text(text)
-            self.mark_dirty()
+            self.drafts.mark_dirty()
