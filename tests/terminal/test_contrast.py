@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.terminal.conftest import smimetui_command
+from tests.support.tmux import Cell, TmuxApp, parse_capture, smimetui_command
 from tests.terminal.contrast import AA, FLOOR, Report, measure
 from tests.terminal.picture import to_svg
-from tests.terminal.screen import Cell, TmuxApp, parse_capture
 
 THEMES = ("dark", "light", "high-contrast")
 COLS, ROWS = 120, 40
@@ -78,17 +77,13 @@ def _pictures() -> Path | None:
 
 def _check(reports: list[Report]) -> None:
     failures = [
-        r.describe()
-        for r in reports
-        if r.invisible or r.aa_share < AA_SHARE or r.text_cells == 0
+        r.describe() for r in reports if r.invisible or r.aa_share < AA_SHARE or r.text_cells == 0
     ]
     assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("theme", THEMES)
-def test_every_screen_is_legible(
-    theme: str, fresh_demo_home: Path, tmux_app: TmuxApp
-) -> None:
+def test_every_screen_is_legible(theme: str, fresh_demo_home: Path, tmux_app: TmuxApp) -> None:
     _with_theme(fresh_demo_home, theme)
     app = tmux_app
     app.start([*smimetui_command(), "--home", str(fresh_demo_home), "--demo"], {})

@@ -18,7 +18,7 @@ from smimetui.tui.outgoing import writer_for
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.services import Identity, MailSession
-from tests.conftest import FixturePKI
+from tests.support.pki import FixturePKI
 
 from .helpers import SIZE, make_app, open_subject, settle
 
