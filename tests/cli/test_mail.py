@@ -1,5 +1,5 @@
 """The account and mail commands end to end: a Maildir account always, and a real Dovecot
-(tests/backends/dovecot.py) when dovecot-imapd is installed."""
+(tests/support/servers/dovecot.py) when dovecot-imapd is installed."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """What the IMAP test servers (Dovecot, Cyrus, Courier) share: ports, process groups, folders.
 
 Cyrus and Courier run from Debian packages unpacked (never installed: they conflict with
-dovecot-imapd) by ``tests/backends/servers_fetch.sh`` into :data:`UNPACKED`.  Each server is one
+dovecot-imapd) by ``tests/support/servers/fetch.sh`` into :data:`UNPACKED`.  Each server is one
 process group on free loopback ports in a temporary directory; ``stop()`` ends the whole group,
 like a crash would, so ``restart()`` cuts every client connection.
 """
@@ -101,7 +101,7 @@ def missing(*paths: str) -> str | None:
     if absent:
         return (
             f"{absent[0]} is not unpacked under {ROOT} "
-            "(tests/backends/servers_fetch.sh does it; tests/run.sh calls it)"
+            "(tests/support/servers/fetch.sh does it; tests/run.sh calls it)"
         )
     return None
 

@@ -5,7 +5,7 @@
 # (installing one removes the others), so the first two are never installed: their .deb files
 # are downloaded and unpacked into a private tree (outside the repository), and only the
 # non-conflicting runtime libraries they link against are installed. The fixtures in
-# tests/backends/cyrus.py and courier.py run the servers from that tree.
+# tests/support/servers/cyrus.py and courier.py run the servers from that tree.
 #
 #   SMIMETUI_TEST_SERVERS  where the tree goes (default /var/cache/smimetui-test-servers)
 #
@@ -30,7 +30,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
-  echo "tests/backends/servers_fetch.sh: needs root (apt-get); Cyrus and Courier tests will skip" >&2
+  echo "tests/support/servers/fetch.sh: needs root (apt-get); Cyrus and Courier tests will skip" >&2
   exit 0
 fi
 
