@@ -1,4 +1,5 @@
-"""Session fixture: one real slapd holding entries with certificates from the fixture PKI."""
+"""An LDAP directory for tests: one real slapd per session (tests/support/servers/slapd.py)
+holding entries with certificates from the fixture PKI; a home that trusts it as `corp`."""
 
 from __future__ import annotations
 
