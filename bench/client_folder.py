@@ -22,8 +22,8 @@ import imapclient
 
 from bench.common import progress
 from bench.mailbox import PASSWORD, USER, warm_server, wire
-from tests.backends.dovecot import Accounts, Dovecot, free_port
-from tests.backends.messages import make_message
+from tests.support.messages import make_message
+from tests.support.servers.dovecot import Accounts, Dovecot, free_port
 
 
 def default_data_dir() -> Path:

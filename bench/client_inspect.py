@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.smime_corpus import make_pki, signed_messages, system_bundle, write_all
+from tests.support.smime_corpus import make_pki, signed_messages, system_bundle, write_all
 
 
 def _seconds(args: list[str]) -> float:

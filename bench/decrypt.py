@@ -11,12 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.common import Record, parser, progress, report, timed
-from bench.smime_corpus import body, make_pki, run_quiet, workdir
 from smimetui.core.pki.keycandidates import StaticKeyCandidate
 from smimetui.core.pki.trust import ChainValidator, TrustStore
 from smimetui.core.read.inspect import InspectContext, inspect_message
 from smimetui.core.read.report import EncryptionStatus
 from smimetui.core.settings.home import Home
+from tests.support.smime_corpus import body, make_pki, run_quiet, workdir
 
 
 def _encrypt(tmp: Path, n: int, recipient: Path, cipher: str) -> Path:

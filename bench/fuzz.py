@@ -19,7 +19,7 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
-from bench.fuzzgen import (
+from tests.support.fuzzgen import (
     BYTE_OPS,
     DER_OPS,
     Seeds,

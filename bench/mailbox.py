@@ -34,8 +34,8 @@ from bench.common import Record, parser, progress, report
 from smimetui.core.mail.imap.backend import ImapBackend
 from smimetui.core.mail.imap.cached_index import CachedIndex
 from smimetui.core.mail.imap.header_cache import HeaderCache
-from tests.backends.dovecot import Dovecot
-from tests.backends.messages import make_message
+from tests.support.messages import make_message
+from tests.support.servers.dovecot import Dovecot
 
 USER, PASSWORD = "bench", "bench-password"
 ITEMS = b"(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)"

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import Record, parser, progress, report, timed
-from bench.smime_corpus import body, make_pki, workdir
 from smimetui.core.cms.encrypt import Recipient
 from smimetui.core.cms.sign import SigningKey
 from smimetui.core.pki import makecerts as pki
 from smimetui.core.write.sign_encrypt import ComposeOptions, compose
+from tests.support.smime_corpus import body, make_pki, workdir
 
 
 @dataclass(frozen=True)

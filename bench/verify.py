@@ -10,7 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.common import Record, parser, progress, report, timed
-from bench.smime_corpus import (
+from smimetui.core.pki.trust import ChainValidator, TrustStore
+from smimetui.core.read.inspect import InspectContext, inspect_message
+from smimetui.core.settings.home import Home
+from tests.support.smime_corpus import (
     make_pki,
     run_quiet,
     signed_messages,
@@ -18,9 +21,6 @@ from bench.smime_corpus import (
     workdir,
     write_all,
 )
-from smimetui.core.pki.trust import ChainValidator, TrustStore
-from smimetui.core.read.inspect import InspectContext, inspect_message
-from smimetui.core.settings.home import Home
 
 
 def main() -> None:

@@ -14,7 +14,8 @@ command -v certutil >/dev/null || missing+=(libnss3-tools)  # certutil, pk12util
 command -v gpgsm >/dev/null || missing+=(gpgsm)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v tmux >/dev/null || missing+=(tmux)
-# PKCS#11 tokens (tests/tokens): SoftHSM2 is the module, OpenSC's pkcs11-tool loads keys into it.
+# PKCS#11 tokens (tests/core/pki/tokens): SoftHSM2 is the module, OpenSC's pkcs11-tool loads
+# keys into it.
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 command -v pkcs11-tool >/dev/null || missing+=(opensc)
 # Interop peers (tests/interop): NSS's cmsutil (Thunderbird's engine) and Bouncy Castle's mail
@@ -34,7 +35,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Cyrus and Courier IMAP conflict with dovecot-imapd as packages: unpacked, not installed.
-bash tests/backends/servers_fetch.sh
+bash tests/support/servers/fetch.sh
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 python3 -m ruff check core cli tui themes tests bench

@@ -1,0 +1,1 @@
+"""Attacks on the read path from the outside: hostile mail, certificates and terminal text."""

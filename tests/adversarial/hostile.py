@@ -11,8 +11,8 @@ import urllib.parse
 
 from smimetui.core.pki import makecerts as pki
 from smimetui.core.pki.makecerts import Issued
-from tests.adversarial import mail
-from tests.conftest import FixturePKI
+from tests.support import crafted as mail
+from tests.support.pki import FixturePKI
 
 # (raw sequence as it appears in the mail, marker text that follows the control bytes)
 OSC_TITLE = "\x1b]0;PWNED-TITLE\x07"

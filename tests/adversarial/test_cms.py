@@ -22,8 +22,8 @@ from smimetui.core.pki.makecerts import Issued
 from smimetui.core.read.inspect import InspectContext, inspect_message
 from smimetui.core.read.report import SignatureVerdict
 from smimetui.core.read.wording import report_headline
-from tests.adversarial import mail
-from tests.conftest import FixturePKI
+from tests.support import crafted as mail
+from tests.support.pki import FixturePKI
 
 SHOWN = mail.entity("Please transfer 10,000 EUR to the new account.\n")
 ORIGINAL = mail.entity("See you at lunch.\n")

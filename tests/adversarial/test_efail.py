@@ -18,9 +18,9 @@ from smimetui.core.pki import makecerts as pki
 from smimetui.core.read.inspect import inspect_message
 from smimetui.core.read.report import EncryptionStatus, SignatureVerdict
 from smimetui.core.read.wording import report_headline
-from tests.adversarial import mail
-from tests.adversarial.conftest import Listener, write
-from tests.conftest import FixturePKI
+from tests.adversarial.helpers import Listener, write
+from tests.support import crafted as mail
+from tests.support.pki import FixturePKI
 
 SECRET = "The merger closes on Friday; code word HELIOTROPE."
 

@@ -19,8 +19,8 @@ from smimetui.core.pki import makecerts as pki
 from smimetui.core.pki.makecerts import Issued
 from smimetui.core.pki.trust import TrustStore
 from smimetui.core.settings.home import Home
-from tests.adversarial import mail
-from tests.adversarial.conftest import write
+from tests.adversarial.helpers import write
+from tests.support import crafted as mail
 
 NOW = pki.utcnow()
 

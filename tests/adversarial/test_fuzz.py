@@ -14,7 +14,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.fuzzgen import (
+from tests.support import crafted as mail
+from tests.support.fuzzgen import (
     BYTE_OPS,
     CONTENT_TYPES,
     DER_OPS,
@@ -26,7 +27,6 @@ from bench.fuzzgen import (
     run_one,
     targets,
 )
-from tests.adversarial import mail
 
 FUZZ = settings(
     max_examples=300,

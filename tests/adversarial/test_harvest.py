@@ -18,9 +18,9 @@ from smimetui.core.pki.makecerts import Issued
 from smimetui.core.read.harvest import harvest
 from smimetui.core.read.inspect import inspect_message
 from smimetui.core.settings.home import Home
-from tests.adversarial import mail
-from tests.adversarial.conftest import write
-from tests.conftest import FixturePKI
+from tests.adversarial.helpers import write
+from tests.support import crafted as mail
+from tests.support.pki import FixturePKI
 
 TEXT = mail.entity("My new certificate is attached to this signature.\n")
 

@@ -16,8 +16,8 @@ from smimetui.core.read.inspect import inspect_message
 from smimetui.core.read.report import SecurityReport, SignatureVerdict
 from smimetui.core.read.senders import reply_to_mismatch
 from smimetui.core.read.wording import report_headline
-from tests.adversarial import mail
-from tests.conftest import FixturePKI
+from tests.support import crafted as mail
+from tests.support.pki import FixturePKI
 
 TEXT = mail.entity("Please send me the quarterly figures.\n")
 

@@ -22,8 +22,8 @@ from smimetui.core.pki import makecerts as pki
 from smimetui.core.pki.chain import ChainStatus
 from smimetui.core.pki.makecerts import Issued
 from smimetui.core.read.inspect import inspect_message
-from tests.adversarial import mail
-from tests.conftest import FixturePKI
+from tests.support import crafted as mail
+from tests.support.pki import FixturePKI
 
 
 def _nested(depth: int) -> bytes:
@@ -83,7 +83,7 @@ def test_fifty_megabyte_attachment(tmp_path) -> None:
         """
         import base64, resource, sys
         sys.path.insert(0, %r)
-        from tests.adversarial import mail
+        from tests.support import crafted as mail
         from smimetui.core.settings.home import Home
         from smimetui.core.read.inspect import InspectContext, inspect_message
         from smimetui.core.pki.trust import ChainValidator, TrustStore

@@ -9,8 +9,8 @@ from __future__ import annotations
 from smimetui.core.read.inspect import inspect_message
 from smimetui.core.read.report import Coverage, SecurityReport, SignatureVerdict
 from smimetui.core.read.wording import report_headline
-from tests.adversarial import mail
-from tests.conftest import FixturePKI
+from tests.support import crafted as mail
+from tests.support.pki import FixturePKI
 
 GENUINE = mail.entity("Hi Bob, see you at lunch. Alice\n")
 EVIL = mail.entity("URGENT: wire 10,000 EUR to IBAN XX00 0000 today.\n")

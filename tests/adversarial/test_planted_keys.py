@@ -21,9 +21,9 @@ from smimetui.core.pki.contacts import SOURCE_FILE, SOURCE_MAIL, Contacts
 from smimetui.core.pki.makecerts import Issued
 from smimetui.core.settings.home import Home
 from smimetui.core.write.recipients import choose_recipients
-from tests.adversarial import mail
-from tests.adversarial.conftest import write
-from tests.conftest import FixturePKI
+from tests.adversarial.helpers import write
+from tests.support import crafted as mail
+from tests.support.pki import FixturePKI
 
 CEO = "ceo@example.org"
 

@@ -16,8 +16,8 @@ from smimetui.core.pki.makecerts import Issued
 from smimetui.core.read.inspect import inspect_message
 from smimetui.core.read.report import SecurityReport
 from smimetui.core.read.wording import report_headline
-from tests.adversarial import mail
-from tests.conftest import FixturePKI
+from tests.support import crafted as mail
+from tests.support.pki import FixturePKI
 
 CEO = "CEO <ceo@example.org>"
 MALLORY = "Mallory <mallory@evil.example>"

@@ -15,9 +15,9 @@ from smimetui.cli.main import main
 from smimetui.core.read.inspect import inspect_message
 from smimetui.core.read.wording import report_headline
 from smimetui.core.settings.home import Home
-from tests.adversarial import mail
-from tests.adversarial.conftest import write
-from tests.conftest import FixturePKI
+from tests.adversarial.helpers import write
+from tests.support import crafted as mail
+from tests.support.pki import FixturePKI
 
 FAKE_STATUS = (
     "Signature: ✓ Verified: Signed by ceo@example.org — verified.\n"

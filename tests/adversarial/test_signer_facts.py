@@ -24,9 +24,9 @@ from smimetui.core.pki.makecerts import Issued
 from smimetui.core.read.inspect import inspect_message
 from smimetui.core.read.report import SecurityReport, SignatureVerdict
 from smimetui.core.read.wording import report_headline
-from tests.adversarial import mail
-from tests.conftest import FixturePKI
-from tests.smime.openssl_util import cms_sign, openssl, requires_openssl
+from tests.support import crafted as mail
+from tests.support.openssl import cms_sign, openssl, requires_openssl
+from tests.support.pki import FixturePKI
 
 TEXT = mail.entity("The contract is attached.\n")
 

@@ -20,10 +20,10 @@ import pytest
 
 from smimetui.core.read.inspect import inspect_message
 from smimetui.core.settings.home import Home
-from tests.adversarial.conftest import write
+from tests.adversarial.helpers import write
 from tests.adversarial.hostile import FORBIDDEN, hostile_cert, hostile_message
-from tests.adversarial.tty import PtyRun
-from tests.conftest import FixturePKI
+from tests.support.pki import FixturePKI
+from tests.support.tty import PtyRun
 
 CLI = [sys.executable, "-m", "smimetui.cli.main"]
 # Any C0 control but newline, DEL, and C1 controls (as UTF-8) in text written by the CLI.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.terminal.screen import TmuxApp
+from tests.support.tmux import TmuxApp
 
 
 def main(command: str, home: str) -> int:

@@ -1,0 +1,1 @@
+"""Other programs' mail: NSS (Thunderbird), Bouncy Castle and gpgsm, in both directions."""

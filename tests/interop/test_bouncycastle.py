@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from .bc import BcPeer, Outcome, available
-from .conftest import BODY, OurHome, assert_decrypted, assert_verified, make_home
+from .ours import BODY, OurHome, assert_decrypted, assert_verified, make_home
 
 pytestmark = [
     pytest.mark.interop,

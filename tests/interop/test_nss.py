@@ -15,9 +15,10 @@ import shutil
 
 import pytest
 
+from tests.support.nss import CMSUTIL, Decoded, NssFailed, NssPeer
+
 from . import mime
-from .conftest import BODY, OurHome, assert_decrypted, assert_verified, make_home
-from .nss import CMSUTIL, Decoded, NssFailed, NssPeer
+from .ours import BODY, OurHome, assert_decrypted, assert_verified, make_home
 
 pytestmark = [
     pytest.mark.interop,

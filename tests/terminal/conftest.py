@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,16 +9,6 @@ import pytest
 
 from smimetui.core.demo.home import ensure_demo_home
 from smimetui.core.settings.home import Home
-
-
-def smimetui_command() -> list[str]:
-    """$SMIMETUI_COMMAND (tests/run.sh sets it to the wheel installed in a fresh virtualenv),
-    else the console script on PATH, else the module through this Python."""
-    chosen = os.environ.get("SMIMETUI_COMMAND")
-    if chosen:
-        return [chosen]
-    found = shutil.which("smimetui")
-    return [found] if found else ["python3", "-m", "smimetui.cli.main"]
 
 
 @pytest.fixture

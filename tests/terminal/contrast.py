@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tests.terminal.screen import RGB, Cell
+from tests.support.tmux import RGB, Cell
 
 FLOOR = 1.3  # below this a character is as good as invisible
 AA = 4.5  # WCAG AA for normal text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-from tests.terminal.screen import RGB, Cell
+from tests.support.tmux import RGB, Cell
 
 CELL_W, CELL_H = 9, 18
 

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.terminal.conftest import smimetui_command
+from tests.support.tmux import Cell, TmuxApp, parse_capture, smimetui_command
 from tests.terminal.contrast import AA, FLOOR, Report, measure
 from tests.terminal.picture import to_svg
-from tests.terminal.screen import Cell, TmuxApp, parse_capture
 
 THEMES = ("dark", "light", "high-contrast")
 COLS, ROWS = 120, 40

@@ -1,0 +1,1 @@
+"""Tests of tui/: the Textual app through Pilot, and its snapshots."""

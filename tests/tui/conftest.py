@@ -1,4 +1,5 @@
-"""Fixtures for the TUI tests: a demo home generated once per session, copied per test."""
+"""Fixtures for the TUI tests: a demo home generated once per session, copied per test; SoftHSM2
+for the token PIN dialog (tests/support/servers/softhsm.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from smimetui.core.demo.home import ensure_demo_home
 from smimetui.core.settings.accounts import add_account, get_account
 from smimetui.core.settings.home import Home
+from tests.support.servers.softhsm import softhsm  # noqa: F401 (fixture)
 
 
 @pytest.fixture(autouse=True)

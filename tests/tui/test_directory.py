@@ -11,9 +11,9 @@ from smimetui.core.settings.accounts import Account, add_account
 from smimetui.core.settings.home import Home
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.confirm import ConfirmScreen
-from tests.conftest import FixturePKI
-from tests.ldap.conftest import LdapWorld, corp, ldap_world, trusted_home  # noqa: F401
-from tests.ldap.slapd import free_port
+from tests.support.ldap import LdapWorld, corp, ldap_world, trusted_home  # noqa: F401
+from tests.support.pki import FixturePKI
+from tests.support.servers.slapd import free_port
 
 from .helpers import SIZE, make_app, settle, widget_text
 

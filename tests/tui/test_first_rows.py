@@ -23,14 +23,14 @@ from smimetui.tui.app import SmimeTuiApp
 from smimetui.tui.run import build_app
 from smimetui.tui.screens.passphrase import PassphraseScreen
 from smimetui.tui.widgets.message_list import MessageList
-from tests.backends.conftest import (  # noqa: F401
+from tests.support.messages import generate
+from tests.support.servers.imap import (  # noqa: F401
     MailUser,
     dovecot,
     mail_user,
     server,
     server_kind,
 )
-from tests.backends.messages import generate
 
 from .helpers import SIZE
 

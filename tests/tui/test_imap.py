@@ -12,7 +12,9 @@ from smimetui.core.settings.home import Home
 from smimetui.tui.screens.confirm import ConfirmScreen
 from smimetui.tui.screens.passphrase import PassphraseScreen
 from smimetui.tui.widgets.message_list import MessageList
-from tests.backends.conftest import (  # noqa: F401
+from tests.support.messages import generate
+from tests.support.servers.courier import Courier
+from tests.support.servers.imap import (  # noqa: F401
     MailUser,
     courier_server,
     dovecot,
@@ -20,8 +22,6 @@ from tests.backends.conftest import (  # noqa: F401
     server,
     server_kind,
 )
-from tests.backends.courier import Courier
-from tests.backends.messages import generate
 
 from .helpers import SIZE, make_app
 

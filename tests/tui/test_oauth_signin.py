@@ -10,11 +10,10 @@ from smimetui.core.settings.accounts import add_account
 from smimetui.core.settings.home import Home
 from smimetui.tui.screens.sign_in import SignInScreen
 from smimetui.tui.widgets.message_list import MessageList
-from tests.backends.dovecot import Dovecot
-from tests.backends.messages import generate
-from tests.oauth.authserver import AuthServer
-from tests.oauth.conftest import module_auth, oauth_dovecot  # noqa: F401
-from tests.oauth.helpers import oauth_account
+from tests.support.messages import generate
+from tests.support.oauth import module_auth, oauth_account, oauth_dovecot  # noqa: F401
+from tests.support.servers.dovecot import Dovecot
+from tests.support.servers.oauth import AuthServer
 
 from .helpers import SIZE, make_app
 from .test_imap import _until

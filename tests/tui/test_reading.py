@@ -16,10 +16,11 @@ from smimetui.core.settings.home import Home
 from smimetui.tui.screens.mailbox import MailboxScreen
 from smimetui.tui.screens.open_attachment import OpenAttachmentScreen
 from smimetui.tui.screens.source import TextViewScreen
+from tests.support.corpus import TRANSPORT
 
 from .helpers import SIZE, make_app, open_subject, settle, widget_text
 
-CORPUS = Path(__file__).parents[1] / "smime" / "corpus_transport"
+CORPUS = TRANSPORT
 PDF = b"%PDF-1.4\n% smimetui test\n"
 
 

@@ -1,7 +1,7 @@
 """Sending from the compose screen when the SMTP login needs the user.
 
-An OAuth2 account whose sign-in is missing or revoked (issue 13's gap): the sign-in dialog
-opens, as when a folder opens, and the message then goes out through the loopback SMTP server
+An OAuth2 account whose sign-in is missing or revoked: the sign-in dialog opens, as when a
+folder opens (it used to only say to run `account login`), and the message then goes out through the loopback SMTP server
 that checks tokens at the loopback OAuth2 server.  A password account with no keyring entry:
 the password dialog asks, as for IMAP."""
 
@@ -21,11 +21,10 @@ from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.mailbox import MailboxScreen
 from smimetui.tui.screens.passphrase import PassphraseScreen
 from smimetui.tui.screens.sign_in import SignInScreen
-from tests.backends_local.conftest import PASSWORD, USER, SmtpServers, smtp_servers  # noqa: F401
-from tests.oauth.authserver import AuthServer
-from tests.oauth.conftest import module_auth, oauth_smtp  # noqa: F401
-from tests.oauth.helpers import Browser, oauth_account
-from tests.oauth.smtpserver import OAuthSmtp
+from tests.support.oauth import Browser, module_auth, oauth_account, oauth_smtp  # noqa: F401
+from tests.support.servers.oauth import AuthServer
+from tests.support.servers.oauth_smtp import OAuthSmtp
+from tests.support.servers.smtp import PASSWORD, USER, SmtpServers, smtp_servers  # noqa: F401
 
 from .helpers import SIZE, make_app, settle
 from .test_imap import _until

@@ -18,7 +18,7 @@ from smimetui.core.write.form import OutgoingMail, forward, reply_to, to_rfc5322
 from smimetui.core.write.send import Writer, build, self_recipient, writing_id
 from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.confirm import ConfirmScreen
-from tests.conftest import FixturePKI
+from tests.support.pki import FixturePKI
 
 from .helpers import SIZE, make_app, open_subject, settle
 

@@ -1,0 +1,1 @@
+"""Tests of cli/: the commands run through main([...]) against real servers."""

@@ -1,0 +1,1 @@
+"""Tests of core/directory: LDAP lookup and publishing on a real slapd."""

@@ -1,0 +1,1 @@
+"""Tests of core/mail: the backend factory, SMTP, role names."""

@@ -1,0 +1,1 @@
+"""Tests of core/mail/maildir: the Maildir backend."""

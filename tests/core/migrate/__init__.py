@@ -1,0 +1,1 @@
+"""Tests of core/migrate: importing from Thunderbird, NeoMutt and gpgsm."""

@@ -1,0 +1,1 @@
+"""Tests of core/oauth: OAuth2 sign-in against a loopback authorization server."""

@@ -1,0 +1,1 @@
+"""Tests of core/pki: your IDs, trust and chains, contacts, the doctor."""

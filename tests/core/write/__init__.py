@@ -1,0 +1,1 @@
+"""Tests of core/write: composing, recipients, the outbox."""
