@@ -1,9 +1,9 @@
 """Sending from the compose screen when the SMTP login needs the user.
 
 An OAuth2 account whose sign-in is missing or revoked: the sign-in dialog opens, as when a
-folder opens (it used to only say to run `account login`), and the message then goes out through the loopback SMTP server
-that checks tokens at the loopback OAuth2 server.  A password account with no keyring entry:
-the password dialog asks, as for IMAP."""
+folder opens (it used to only say to run `account login`), and the message then goes out
+through the loopback SMTP server that checks tokens at the loopback OAuth2 server.  A password
+account with no keyring entry: the password dialog asks, as for IMAP."""
 
 from __future__ import annotations
 
