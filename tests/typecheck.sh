@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mypy: --strict on smimetui.core, plain on smimetui.tui (settings in pyproject.toml [tool.mypy]).
+# mypy: --strict on smimetui.core, smimetui.cli and smimetui.tui (settings in pyproject.toml [tool.mypy]).
 #
 # The folders install as smimetui.core / smimetui.tui / smimetui.themes through setuptools'
 # package-dir mapping, which mypy cannot follow (it would see `core.*`, or fail the imports of
@@ -17,5 +17,5 @@ cd "$tree"
 mypy=(python3 -m mypy --config-file "$repo/pyproject.toml" --cache-dir "$tree/.mypy_cache")
 status=0
 "${mypy[@]}" --strict -p smimetui.core -p smimetui.cli 2>&1 | sed 's#^smimetui/##' || status=1
-"${mypy[@]}" -p smimetui.tui 2>&1 | sed 's#^smimetui/##' || status=1
+"${mypy[@]}" --strict -p smimetui.tui 2>&1 | sed 's#^smimetui/##' || status=1
 exit $status

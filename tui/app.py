@@ -7,7 +7,7 @@ session (``core/session``), which asks the user through this app's dialogs.
 from __future__ import annotations
 
 import concurrent.futures
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -27,6 +27,11 @@ from smimetui.tui.screens.first_run import FirstRunScreen
 from smimetui.tui.screens.mailbox import MailboxScreen
 from smimetui.tui.screens.passphrase import PassphraseScreen
 from smimetui.tui.worker_errors import WorkerErrors, error_text
+
+if TYPE_CHECKING:
+    from smimetui.core.settings.accounts import Account
+
+Answer = TypeVar("Answer")  # what a dialog dismisses with
 
 
 class SmimeTuiApp(App[int], WorkerErrors):
@@ -192,14 +197,15 @@ class SmimeTuiApp(App[int], WorkerErrors):
         )
         return self._ask(screen)
 
-    def ask_sign_in(self, account: Any, reason: str) -> bool:
+    def ask_sign_in(self, account: Account, reason: str) -> bool:
         """An OAuth2 account's saved sign-in is gone: the sign-in dialog runs the flow."""
         from smimetui.tui.screens.sign_in import SignInScreen
 
-        return bool(self._ask(SignInScreen(account, reason)))
+        signed_in: bool | None = self._ask(SignInScreen(account, reason))
+        return bool(signed_in)
 
-    def _ask(self, screen: ModalScreen[Any]) -> Any:
-        answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    def _ask(self, screen: ModalScreen[Answer]) -> Answer | None:
+        answer: concurrent.futures.Future[Answer | None] = concurrent.futures.Future()
 
         def show() -> None:
             self.push_screen(screen, answer.set_result)
@@ -229,14 +235,16 @@ class SmimeTuiApp(App[int], WorkerErrors):
         )
 
     def _watch(self, folder: str, target: MessagePump) -> None:
-        from smimetui.tui.idle import watch
+        from smimetui.tui.idle import Watchable, watch
         from smimetui.tui.messages import MailChanged
 
         def changed() -> None:
             target.post_message(MailChanged(folder))
 
         assert self.session is not None
-        watch(self.session.backend, folder, changed, get_current_worker())
+        backend = self.session.backend
+        if isinstance(backend, Watchable):  # IMAP; a Maildir has no IDLE
+            watch(backend, folder, changed, get_current_worker())
 
     # -- compose ---------------------------------------------------------------------------
     def action_compose_new(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from textual.worker import Worker
 
@@ -38,11 +38,20 @@ class CancelAwareStop(threading.Event):
         return True
 
 
+@runtime_checkable
+class Watchable(Protocol):
+    """A mail store that can report changes as they happen (IMAP IDLE; Maildir cannot)."""
+
+    def idle(self, folder: str, on_change: Callable[[], None], stop: threading.Event) -> None: ...
+
+
 def can_watch(backend: object) -> bool:
-    return callable(getattr(backend, "idle", None))
+    return isinstance(backend, Watchable)
 
 
-def watch(backend: Any, folder: str, changed: Callable[[], None], worker: Worker[Any]) -> None:
+def watch(
+    backend: Watchable, folder: str, changed: Callable[[], None], worker: Worker[Any]
+) -> None:
     """Block until cancelled, calling ``changed`` (thread-safe) on each change in ``folder``."""
     stop = CancelAwareStop(worker)
     backend.idle(folder, changed, stop)

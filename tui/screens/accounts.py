@@ -3,7 +3,7 @@ Thunderbird's folder pane or aerc's tabs does."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,11 +13,13 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+if TYPE_CHECKING:
+    from smimetui.core.settings.accounts import Account
 
-def account_label(account: Any, current: str) -> str:
-    name = str(getattr(account, "name", ""))
-    mark = "  (open now)" if name == current else ""
-    return f"{name}  <{getattr(account, 'email', '')}>{mark}"
+
+def account_label(account: Account, current: str) -> str:
+    mark = "  (open now)" if account.name == current else ""
+    return f"{account.name}  <{account.email}>{mark}"
 
 
 class AccountsScreen(ModalScreen[str | None]):
@@ -29,7 +31,7 @@ class AccountsScreen(ModalScreen[str | None]):
         )
     ]
 
-    def __init__(self, accounts: list[Any], current: str) -> None:
+    def __init__(self, accounts: list[Account], current: str) -> None:
         super().__init__(classes="dialog-screen")
         self.accounts = accounts
         self.current = current

@@ -9,7 +9,7 @@ waits on the provider; escape cancels it.  Everything the provider sent is shown
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -21,6 +21,9 @@ from textual.widgets import Button, Static
 
 from smimetui.core.errors import SmimeTuiError
 from smimetui.core.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from smimetui.core.settings.accounts import Account
 
 
 class SignInScreen(ModalScreen[bool]):
@@ -40,7 +43,7 @@ class SignInScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", tooltip="Stay offline", id="sign-in-cancel"),
     ]
 
-    def __init__(self, account: Any, reason: str) -> None:
+    def __init__(self, account: Account, reason: str) -> None:
         super().__init__(classes="dialog-screen")
         self.account = account
         self.reason = reason
