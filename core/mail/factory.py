@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from smimetui.core.errors import ConfigError, SecretStoreError
 from smimetui.core.mail.base import MailBackend
@@ -31,9 +31,16 @@ PasswordPrompt = Callable[[str], str]
 class PasswordSource:
     """A callable that returns the account's password, asking its sources once."""
 
-    def __init__(self, account: Account, prompt: PasswordPrompt | None = None) -> None:
+    def __init__(
+        self,
+        account: Account,
+        prompt: PasswordPrompt | None = None,
+        *,
+        server: Literal["imap", "smtp"] = "imap",
+    ) -> None:
         self.account = account
         self.prompt = prompt
+        self.server = server  # which login the question names (one password serves both)
         self._value: str | None = None
         self._lock = threading.Lock()
 
@@ -60,8 +67,10 @@ class PasswordSource:
         if stored:
             return stored
         if self.prompt is not None:
-            who = account.username or account.email
-            host = account.imap_host or account.smtp_host
+            if self.server == "smtp":
+                who, host = account.smtp_login, account.smtp_host
+            else:
+                who, host = account.username or account.email, account.imap_host
             answer = self.prompt(f"Password for {who} at {host} (account {account.name})")
             if answer:
                 return answer
@@ -132,9 +141,16 @@ def access_tokens(account: Account, sign_in: SignInHook | None = None) -> Access
 
 
 def open_sender(
-    account: Account, *, prompt: PasswordPrompt | None = None, sign_in: SignInHook | None = None
+    account: Account,
+    *,
+    prompt: PasswordPrompt | None = None,
+    sign_in: SignInHook | None = None,
+    password: PasswordSource | None = None,
 ) -> SmtpSender:
-    """The account's SMTP sender; ConfigError when the account has no SMTP server."""
+    """The account's SMTP sender; ConfigError when the account has no SMTP server.
+
+    ``password``: a source kept by the caller, so that a password the user typed is asked once
+    per session rather than once per send (else a new source with ``prompt``)."""
     if not account.smtp_host:
         raise ConfigError(
             f"Account {account.name!r} has no SMTP server; add one with "
@@ -146,7 +162,9 @@ def open_sender(
         account.smtp_port,
         account.smtp_security,
         username=account.smtp_login,
-        password=PasswordSource(account, prompt) if account.smtp_login else None,
+        password=(password or PasswordSource(account, prompt, server="smtp"))
+        if account.smtp_login
+        else None,
         ca_file=account.ca_file or None,
         oauth2=access_tokens(account, sign_in),
         oauth2_mechanism=account.oauth2_mechanism,

@@ -127,7 +127,14 @@ class SmtpSender:
             return
         if self.password is None:
             raise SendError(f"No password is available for the SMTP login at {self.where}.")
-        self._auth(server, self.password())
+        try:
+            self._auth(server, self.password())
+        except smtplib.SMTPAuthenticationError:
+            # A remembered password the server refused is asked for again on the next send.
+            forget = getattr(self.password, "forget", None)
+            if callable(forget):
+                forget()
+            raise
 
     def _oauth2_auth(self, server: smtplib.SMTP, tokens: TokenSource) -> None:
         """AUTH OAUTHBEARER or XOAUTH2 with an access token, renewed once if refused."""

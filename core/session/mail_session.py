@@ -27,6 +27,7 @@ from smimetui.core.settings.home import Home
 
 if TYPE_CHECKING:  # the read and write paths load on first use (the app starts before them)
     from smimetui.core.cms.envelope import KeyCandidate
+    from smimetui.core.mail.factory import PasswordSource
     from smimetui.core.pki.keystore import StoredKey
     from smimetui.core.pki.passphrase import CachedPassphrases
     from smimetui.core.read.inspect import InspectContext
@@ -93,6 +94,7 @@ class MailSession:
         self._passphrases: CachedPassphrases | None = None
         self._keys: list[StoredKey] | None = None
         self._opening: FolderOpening | None = None
+        self._smtp_password: PasswordSource | None = None  # made at the first send
 
     # -- the mail store ---------------------------------------------------------------------
     def open_early(self, folder: str) -> None:
@@ -240,17 +242,22 @@ class MailSession:
     def writer(self) -> Writer:
         """What ``core/write`` needs: this account and mail store (under the session's lock),
         the session's passphrases, and its questions for the SMTP password or a new sign-in."""
+        from smimetui.core.mail.factory import PasswordSource
         from smimetui.core.write.send import Writer
 
+        if self._smtp_password is None:
+            prompt = self.questions.password_prompt(
+                self.account, cancelled="the message was not sent"
+            )
+            self._smtp_password = PasswordSource(self.account, prompt, server="smtp")
         return Writer(
             self.home,
             self.account,
             self.passphrases,
             backend=self.backend,
             lock=self._lock,
-            password_prompt=self.questions.password_prompt(
-                self.account, cancelled="the message was not sent"
-            ),
+            password_prompt=self._smtp_password.prompt,
+            smtp_password=self._smtp_password,
             sign_in=self.questions.sign_in,
             local_outbox=self.demo,
         )

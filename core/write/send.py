@@ -24,7 +24,7 @@ from smimetui.core.cms.encrypt import Recipient
 from smimetui.core.cms.sign import SignOptions
 from smimetui.core.errors import BackendError, InputError, PartlySentError
 from smimetui.core.mail.base import MailBackend
-from smimetui.core.mail.factory import PasswordPrompt, open_sender
+from smimetui.core.mail.factory import PasswordPrompt, PasswordSource, open_sender
 from smimetui.core.pki.keystore import DigitalId, Keystore
 from smimetui.core.pki.passphrase import PassphraseSource
 from smimetui.core.pki.trust import ChainValidator, TrustStore
@@ -57,6 +57,8 @@ class Writer:
     # Held around each use of the backend (imapclient is not thread-safe; the TUI shares it).
     lock: AbstractContextManager[object] = field(default_factory=nullcontext)
     password_prompt: PasswordPrompt | None = None  # the SMTP password, when not in the keyring
+    # The session's SMTP password source: a typed password is asked once, not at every send.
+    smtp_password: PasswordSource | None = None
     sign_in: SignInHook | None = None  # an OAuth2 account signs in again (the TUI's dialog)
     local_outbox: bool = False  # deliver into the Outbox folder even with an SMTP server (demo)
     pins: ChainedPins | None = None  # PIN sources for token IDs (None: the default ones)
@@ -156,7 +158,12 @@ class Delivered:
 def _sender(writer: Writer) -> tuple[Sender, str]:
     if writer.local_outbox or not writer.account.smtp_host:
         return LocalOutbox(writer.store()), "the local Outbox folder"
-    sender = open_sender(writer.account, prompt=writer.password_prompt, sign_in=writer.sign_in)
+    sender = open_sender(
+        writer.account,
+        prompt=writer.password_prompt,
+        sign_in=writer.sign_in,
+        password=writer.smtp_password,
+    )
     return sender, writer.account.smtp_host
 
 

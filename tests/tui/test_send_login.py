@@ -144,12 +144,26 @@ class TestPasswordDialog:
             dialog = app.screen
             assert isinstance(dialog, PassphraseScreen) and dialog.secret == "password"
             assert dialog.title_text == "Password for account demo"
-            assert "at 127.0.0.1 (account demo)" in dialog.ident
+            # The SMTP login and host, not the account's address: one password, two logins.
+            assert dialog.ident == f"Password for {USER} at 127.0.0.1 (account demo)"
             await pilot.press(*PASSWORD, "enter")
             await _until(pilot, lambda: isinstance(app.screen, MailboxScreen))
-        assert len(smtp_servers.recorder.received) == received + 1
+            assert len(smtp_servers.recorder.received) == received + 1
+            # The next send of the session logs in with the password typed once.
+            await _write_and_send(pilot, "Again")
+            await _until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, PassphraseScreen)
+                    or len(smtp_servers.recorder.received) == received + 2
+                ),
+            )
+            assert not isinstance(app.screen, PassphraseScreen)
+        assert len(smtp_servers.recorder.received) == received + 2
         assert smtp_servers.recorder.received[-1][1] == ["bob@example.org"]
-        assert any(b"Subject: With a password" in raw for raw in _sent(demo_home))
+        sent = _sent(demo_home)
+        assert any(b"Subject: With a password" in raw for raw in sent)
+        assert any(b"Subject: Again" in raw for raw in sent)
 
     async def test_cancelling_it_keeps_the_form(
         self,

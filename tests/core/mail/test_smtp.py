@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from smimetui.core.errors import SendError
+from smimetui.core.mail.factory import PasswordSource
 from smimetui.core.mail.smtp import SmtpSender
+from smimetui.core.settings.accounts import Account
 from tests.support.servers.smtp import PASSWORD, USER, SmtpServers
 
 # The implicit-TLS test server requires AUTH on a connection aiosmtpd does not know is TLS.
@@ -63,6 +65,32 @@ class TestRefusals:
             s.send(MSG, "alice@example.org", ["bob@example.org"])
         assert err.value.title == "SMTP login refused"
         assert smtp.recorder.received == []
+
+    def test_a_refused_password_is_asked_for_again(self, smtp: SmtpServers) -> None:
+        """The session keeps the typed password for the next send, unless the server refused it."""
+        answers = iter(["typo", PASSWORD])
+        asked: list[str] = []
+
+        def prompt(question: str) -> str:
+            asked.append(question)
+            return next(answers)
+
+        account = Account(
+            name="work",
+            email="alice@example.org",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.starttls,
+            smtp_username=USER,
+        )
+        source = PasswordSource(account, prompt, server="smtp")
+        s = sender(smtp.starttls, "starttls", ca_file=str(smtp.ca_file), username=USER)
+        s.password = source
+        with pytest.raises(SendError, match="refused the login for alice"):
+            s.send(MSG, "alice@example.org", ["bob@example.org"])
+        s.send(MSG, "alice@example.org", ["bob@example.org"])
+        s.send(MSG, "alice@example.org", ["bob@example.org"])
+        assert asked == [f"Password for {USER} at 127.0.0.1 (account work)"] * 2
+        assert len(smtp.recorder.received) == 2
 
     def test_recipient_refused_names_each_and_sends_nothing(self, smtp: SmtpServers) -> None:
         with pytest.raises(SendError) as err:
