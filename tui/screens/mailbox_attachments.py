@@ -83,7 +83,7 @@ class AttachmentActions:
         self._screen.app.push_screen(SaveAttachmentsScreen(report.attachments), chosen)
 
     def _save(self, attachments: tuple[Attachment, ...]) -> None:
-        from smimetui.tui.attachments import save_all
+        from smimetui.core.read.saving import save_all
 
         saved = save_all(attachments)  # one that fails: an error naming it, the rest saved
         self._screen.post_message(m.CertificateImported(saved.summary))

@@ -1,4 +1,4 @@
-"""Save attachments under their sanitised names, never overwriting an existing file."""
+"""Save attachments under their sanitised names into a folder, never overwriting a file there."""
 
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ import pytest
 
 from smimetui.core.errors import InputError
 from smimetui.core.read.report import Attachment
+from smimetui.core.read.saving import free_path, save_all
 from smimetui.core.sanitize import clean_filename
-from smimetui.tui.attachments import free_path, save_all
 
 NAME_MAX = 255
 
