@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from email.message import Message
 
-from smimetui.core.read.identity import parse_from
 from smimetui.core.read.mimewalk import Entity, header_str
 from smimetui.core.read.report import SignatureReport, SignatureVerdict
+from smimetui.core.read.signer_match import parse_from
 from smimetui.core.sanitize import clean_line
 
 _HP_VALUES = ("cipher", "clear")

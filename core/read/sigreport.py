@@ -22,8 +22,8 @@ from smimetui.core.errors import CmsError, SmimeTuiError
 from smimetui.core.pki.chain import ChainStatus, RevocationStatus
 from smimetui.core.pki.keystrength import weak_key_problems
 from smimetui.core.pki.trust import ChainValidator
-from smimetui.core.read.identity import FromMatch, match_signer_to_from
 from smimetui.core.read.report import Coverage, SignatureReport, SignatureVerdict
+from smimetui.core.read.signer_match import FromMatch, match_signer_to_from
 
 REVOCATION_NOTE = (
     "Revocation was not checked: fetching revocation lists is off (enable it in the config)."
@@ -32,7 +32,7 @@ REVOCATION_NOTE = (
 
 @lru_cache(maxsize=4096)
 def _match_from(from_values: tuple[str, ...], emails: tuple[str, ...]) -> FromMatch:
-    """Identity matching parses addresses strictly (slow); senders repeat, so remember it."""
+    """Matching the signer to From parses strictly (slow); senders repeat, so remember it."""
     return match_signer_to_from(from_values, emails)
 
 

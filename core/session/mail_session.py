@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # the read and write paths load on first use (the app starts 
 
 
 @dataclass(frozen=True, slots=True)
-class Identity:
+class OwnAddress:
     """Who we are when writing: the From address and the name shown with it."""
 
     address: str
@@ -85,7 +85,7 @@ class MailSession:
         self.home = home
         self.backend = backend
         self.account = account
-        self.identity = Identity(account.email, account.display_name)
+        self.own_address = OwnAddress(account.email, account.display_name)
         self.demo = demo  # the demo home: sent mail goes to the local Outbox folder
         self.questions = questions or Questions()
         self.reports = ReportCache()

@@ -123,10 +123,10 @@ class ComposeScreen(Screen[None]):
     def _initial_mail(self, mode: str, original: SecurityReport | None) -> OutgoingMail:
         session = self.session
         sign = bool(getattr(session.account, "sign_by_default", False)) or session.demo
-        me = session.identity.from_header
+        me = session.own_address.from_header
         if original is not None and mode in ("reply", "reply-all"):
             to_all = mode == "reply-all"
-            return reply_to(original, session.identity.address, me, to_all=to_all, sign=sign)
+            return reply_to(original, session.own_address.address, me, to_all=to_all, sign=sign)
         if original is not None and mode == "forward":
             return forward(original, me, sign=sign)
         if original is not None and mode == "draft":

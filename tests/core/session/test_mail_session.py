@@ -138,5 +138,5 @@ class TestQuestions:
 
 def test_a_session_is_built_around_its_account(demo: Home) -> None:
     session = session_of(demo, User())
-    assert session.identity.address == "robin@example.org"
+    assert session.own_address.address == "robin@example.org"
     assert [f.name for f in session.list_folders()].count("INBOX") == 1

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smimetui.core.read.identity import FromMatch, match_signer_to_from, parse_from
+from smimetui.core.read.signer_match import FromMatch, match_signer_to_from, parse_from
 
 ALICE = ("alice@example.org",)
 
