@@ -4,9 +4,12 @@ The home trusts only the fixture root (``trustlist.txt`` with the ``relax`` flag
 the network (``disable-dirmngr``, no CRL or OCSP checks) and holds the private keys of the
 identities the tests need. RSA keys go in the way a user would do it, as a PKCS#12 file with a
 passphrase (legacy 3DES/SHA-1 encryption: GnuPG 2.2 cannot read cryptography's PBES2/SHA-256
-files). GnuPG 2.2.40 crashes (SIGSEGV) importing a PKCS#12 file with an EC key, so EC keys are
-written straight into ``private-keys-v1.d`` as unprotected gcrypt S-expressions named by the
-keygrip gpgsm reports for the certificate; gpg-agent then uses them like any other key.
+files). About one such file in a hundred, depending only on its random salt, is one that gpgsm
+2.2.40 cannot decrypt though OpenSSL reads it ("decryption failed; trying charset ..."), so the
+import is retried with a freshly salted file. GnuPG 2.2.40 crashes (SIGSEGV) importing a PKCS#12
+file with an EC key, so EC keys are written straight into ``private-keys-v1.d`` as unprotected
+gcrypt S-expressions named by the keygrip gpgsm reports for the certificate; gpg-agent then uses
+them like any other key.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ GPGSM = shutil.which("gpgsm")
 GPGCONF = shutil.which("gpgconf")
 PASSPHRASE = "gpgsm-fixture-passphrase"
 TIMEOUT = 30
+P12_ATTEMPTS = 5  # each file fails on its own ~1% chance (see the module docstring)
 _CURVES = {"secp256r1": b"NIST P-256", "secp384r1": b"NIST P-384", "secp521r1": b"NIST P-521"}
 
 
@@ -155,8 +159,13 @@ class GpgsmHome:
             keyfile.write_bytes(_ec_private_sexp(issued.key))
             return
         p12 = self.path / f"{name}.p12"
-        p12.write_bytes(_legacy_p12(name, issued))
-        self.run("--import", p12)
+        for attempt in range(P12_ATTEMPTS):
+            p12.write_bytes(_legacy_p12(name, issued))
+            result = self.run("--import", p12, check=attempt == P12_ATTEMPTS - 1)
+            if result.returncode == 0:
+                break
+            if "decryption failed" not in result.stderr:
+                raise GpgsmFailed(f"gpgsm --import {p12} failed:\n{result.stderr}")
         p12.unlink()
 
     def write(self, name: str, data: bytes) -> Path:
