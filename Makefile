@@ -16,7 +16,7 @@ format:
 	$(PYTHON) -m ruff format --check core cli tui themes tests bench
 
 typecheck:
-	bash tests/typecheck.sh
+	$(PYTHON) tests/typecheck.py
 
 layers:
 	lint-imports

@@ -40,7 +40,7 @@ bash tests/support/servers/fetch.sh
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 python3 -m ruff check core cli tui themes tests bench
 python3 -m ruff format --check core cli tui themes tests bench
-bash tests/typecheck.sh  # mypy --strict on smimetui.core, smimetui.cli and smimetui.tui
+python3 tests/typecheck.py  # mypy --strict on smimetui.core, smimetui.cli and smimetui.tui
 lint-imports  # the layers ([tool.importlinter] in pyproject.toml)
 # The built wheel in a fresh virtualenv, started headless and in a pseudo-terminal; the tests
 # that read the real terminal then run that installed command, not the editable install.
