@@ -22,7 +22,7 @@ from smimetui.core.cms.der_read import DerError
 from smimetui.core.cms.signeddata import verify_full, verify_signed_data
 from smimetui.core.cms.signeddata_fast import fast_verify
 from smimetui.core.pki.makecerts import Issued
-from tests.core.cms.test_signeddata import CONTENT, build_signed_data
+from tests.support.asn1_cms import CONTENT, asn1_signed_data
 from tests.support.openssl import openssl, requires_openssl
 from tests.support.pki import FixturePKI
 
@@ -140,13 +140,13 @@ class TestFastPath:
         assert fast_verify(der + b"\x00", detached, ()) is None  # trailing bytes
 
     def test_own_builder_and_ed25519(self, fixture_pki: FixturePKI) -> None:
-        assert _same(build_signed_data(fixture_pki.alice), CONTENT)
-        assert _same(build_signed_data(fixture_pki.bob, embed=True), None)
-        assert _same(build_signed_data(fixture_pki.alice, attrs=False), CONTENT)
-        assert _same(build_signed_data(fixture_pki.alice, signers=2), CONTENT)
+        assert _same(asn1_signed_data(fixture_pki.alice), CONTENT)
+        assert _same(asn1_signed_data(fixture_pki.bob, embed=True), None)
+        assert _same(asn1_signed_data(fixture_pki.alice, attrs=False), CONTENT)
+        assert _same(asn1_signed_data(fixture_pki.alice, signers=2), CONTENT)
 
     def test_weak_digest_is_left_to_the_full_path(self, fixture_pki: FixturePKI) -> None:
-        der = build_signed_data(fixture_pki.alice, digest="sha1")
+        der = asn1_signed_data(fixture_pki.alice, digest="sha1")
         assert fast_verify(der, CONTENT, ()) is None
         assert verify_signed_data(der, CONTENT).signers[0].weak_digest
 
@@ -159,7 +159,7 @@ class TestFastPath:
         ],
     )
     def test_attribute_failures_are_not_accepted(self, fixture_pki: FixturePKI, mutate) -> None:
-        der = build_signed_data(fixture_pki.alice, mutate_attrs=mutate)
+        der = asn1_signed_data(fixture_pki.alice, mutate_attrs=mutate)
         assert fast_verify(der, CONTENT, ()) is None
         assert not verify_signed_data(der, CONTENT).signers[0].valid
 
@@ -172,7 +172,7 @@ class TestFastPath:
                 )
             ]
 
-        der = build_signed_data(fixture_pki.alice, mutate_attrs=add_padded_digest)
+        der = asn1_signed_data(fixture_pki.alice, mutate_attrs=add_padded_digest)
         assert fast_verify(der, CONTENT, ()) is None
         assert not verify_signed_data(der, CONTENT).signers[0].valid
 
@@ -182,7 +182,7 @@ _SEEDS: dict[str, bytes] = {}
 
 def _seed(fixture_pki: FixturePKI) -> bytes:
     if "der" not in _SEEDS:
-        _SEEDS["der"] = build_signed_data(fixture_pki.bob, embed=True)
+        _SEEDS["der"] = asn1_signed_data(fixture_pki.bob, embed=True)
     return _SEEDS["der"]
 
 

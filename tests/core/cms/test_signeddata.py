@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import algos, cms, core, x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,11 +22,10 @@ from smimetui.core.cms.signeddata import (
 )
 from smimetui.core.errors import CmsError
 from smimetui.core.pki import makecerts as pki
-from smimetui.core.pki.makecerts import Issued
+from tests.support.asn1_cms import CONTENT, asn1_cert, asn1_signed_data
 from tests.support.openssl import cms_encrypt, cms_sign, openssl, requires_openssl
 from tests.support.pki import FixturePKI
 
-CONTENT = b"Content-Type: text/plain; charset=utf-8\r\n\r\nHello Bob,\r\nsee you at noon.\r\n"
 ALTERED = "altered after signing"
 
 pytestmark = [pytest.mark.openssl, requires_openssl]
@@ -35,88 +33,6 @@ pytestmark = [pytest.mark.openssl, requires_openssl]
 
 def signer(pki_dir: dict[str, Path], name: str) -> tuple[Path, Path]:
     return pki_dir[name], pki_dir[f"{name}.key"]
-
-
-def asn1(issued: Issued) -> x509.Certificate:
-    return x509.Certificate.load(issued.der)
-
-
-# -- a small independent SignedData builder, for what openssl 3.0 cannot produce ------------------
-
-
-def build_signed_data(
-    issued: Issued,
-    content: bytes = CONTENT,
-    *,
-    digest: str = "sha256",
-    attrs: bool = True,
-    embed: bool = False,
-    include_cert: bool = True,
-    mutate_attrs: Callable[[list[cms.CMSAttribute]], list[cms.CMSAttribute]] | None = None,
-    signers: int = 1,
-) -> bytes:
-    """SignedData signed by ``issued`` with asn1crypto + cryptography (Ed25519, broken attrs...)."""
-    digest_algo = algos.DigestAlgorithm({"algorithm": digest})
-    hash_cls = {"sha256": hashes.SHA256, "sha512": hashes.SHA512, "sha1": hashes.SHA1}[digest]
-    cert = asn1(issued)
-    key = issued.key
-    infos = []
-    for _ in range(signers):
-        signed_attrs = None
-        to_sign = content
-        if attrs:
-            h = hashes.Hash(hash_cls())
-            h.update(content)
-            attr_list = [
-                cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
-                cms.CMSAttribute({"type": "message_digest", "values": [h.finalize()]}),
-                cms.CMSAttribute(
-                    {"type": "signing_time", "values": [cms.Time({"utc_time": pki.utcnow()})]}
-                ),
-            ]
-            if mutate_attrs:
-                attr_list = mutate_attrs(attr_list)
-            signed_attrs = cms.CMSAttributes(attr_list)
-            to_sign = signed_attrs.dump()  # a SET OF: the universal tag, as signed
-        if isinstance(key, rsa.RSAPrivateKey):
-            sig_algo = "rsassa_pkcs1v15"
-            signature = key.sign(to_sign, padding.PKCS1v15(), hash_cls())
-        elif isinstance(key, ec.EllipticCurvePrivateKey):
-            sig_algo = f"{digest}_ecdsa"
-            signature = key.sign(to_sign, ec.ECDSA(hash_cls()))
-        else:
-            assert isinstance(key, ed25519.Ed25519PrivateKey)
-            sig_algo = "ed25519"
-            signature = key.sign(to_sign)
-        info = {
-            "version": "v1",
-            "sid": cms.SignerIdentifier(
-                {
-                    "issuer_and_serial_number": {
-                        "issuer": cert.issuer,
-                        "serial_number": cert.serial_number,
-                    }
-                }
-            ),
-            "digest_algorithm": digest_algo,
-            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": sig_algo}),
-            "signature": signature,
-        }
-        if signed_attrs is not None:
-            info["signed_attrs"] = signed_attrs
-        infos.append(cms.SignerInfo(info))
-    encap: dict[str, object] = {"content_type": "data"}
-    if embed:
-        encap["content"] = content
-    sd: dict[str, object] = {
-        "version": "v1",
-        "digest_algorithms": [digest_algo],
-        "encap_content_info": encap,
-        "signer_infos": infos,
-    }
-    if include_cert:
-        sd["certificates"] = [cert]
-    return cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(sd)}).dump()
 
 
 def _der_length(n: int) -> bytes:
@@ -292,14 +208,18 @@ class TestFailures:
         (outcome,) = verify_signed_data(der, CONTENT).signers
         assert not outcome.valid and outcome.cert is None
         assert "certificate is not in the message" in outcome.problems[0]
-        (found,) = verify_signed_data(der, CONTENT, extra_certs=[asn1(fixture_pki.alice)]).signers
+        (found,) = verify_signed_data(
+            der, CONTENT, extra_certs=[asn1_cert(fixture_pki.alice)]
+        ).signers
         assert found.valid
 
     def test_keyid_signer_found_in_extra_certs(
         self, pki_dir: dict[str, Path], fixture_pki: FixturePKI
     ) -> None:
         der = cms_sign(CONTENT, [signer(pki_dir, "bob")], extra=["-nocerts", "-keyid"])
-        (outcome,) = verify_signed_data(der, CONTENT, extra_certs=[asn1(fixture_pki.bob)]).signers
+        (outcome,) = verify_signed_data(
+            der, CONTENT, extra_certs=[asn1_cert(fixture_pki.bob)]
+        ).signers
         assert outcome.valid
 
     def test_impostor_certificate_with_same_issuer_and_serial(
@@ -312,7 +232,7 @@ class TestFailures:
         )
         der = cms_sign(CONTENT, [signer(pki_dir, "alice")])
         info = cms.ContentInfo.load(der)
-        info["content"]["certificates"] = cms.CertificateSet([asn1(impostor)])
+        info["content"]["certificates"] = cms.CertificateSet([asn1_cert(impostor)])
         (outcome,) = verify_signed_data(info.dump(force=True), CONTENT).signers
         assert outcome.cert is not None and outcome.cert.dump() == impostor.der
         assert not outcome.valid and ALTERED in outcome.problems[0]
@@ -362,20 +282,20 @@ class TestFailures:
 
 class TestAttributes:
     def test_own_builder_roundtrip(self, fixture_pki: FixturePKI) -> None:
-        der = build_signed_data(fixture_pki.alice)
+        der = asn1_signed_data(fixture_pki.alice)
         assert verify_signed_data(der, CONTENT).signers[0].valid
 
     def test_ed25519(self, fixture_pki: FixturePKI) -> None:
         leaf = pki.make_leaf(fixture_pki.intermediate, "ed@example.org", key_kind="ed25519")
         for attrs in (True, False):
-            der = build_signed_data(leaf, digest="sha512", attrs=attrs)
+            der = asn1_signed_data(leaf, digest="sha512", attrs=attrs)
             (outcome,) = verify_signed_data(der, CONTENT).signers
             assert outcome.valid, outcome.problems
             assert outcome.signature_algorithm == "Ed25519"
             assert not verify_signed_data(der, CONTENT + b"!").signers[0].valid
 
     def test_missing_message_digest(self, fixture_pki: FixturePKI) -> None:
-        der = build_signed_data(
+        der = asn1_signed_data(
             fixture_pki.alice,
             mutate_attrs=lambda a: [x for x in a if x["type"].native != "message_digest"],
         )
@@ -383,7 +303,7 @@ class TestAttributes:
         assert not outcome.valid and "message digest" in outcome.problems[0]
 
     def test_missing_content_type(self, fixture_pki: FixturePKI) -> None:
-        der = build_signed_data(
+        der = asn1_signed_data(
             fixture_pki.alice,
             mutate_attrs=lambda a: [x for x in a if x["type"].native != "content_type"],
         )
@@ -396,7 +316,7 @@ class TestAttributes:
             return [other if x["type"].native == "content_type" else x for x in attrs]
 
         (outcome,) = verify_signed_data(
-            build_signed_data(fixture_pki.alice, mutate_attrs=swap), CONTENT
+            asn1_signed_data(fixture_pki.alice, mutate_attrs=swap), CONTENT
         ).signers
         assert not outcome.valid and "content type differs" in outcome.problems[0]
 
@@ -420,12 +340,12 @@ class TestAttributes:
         return add
 
     def test_algorithm_protection_that_agrees(self, fixture_pki: FixturePKI) -> None:
-        der = build_signed_data(fixture_pki.alice, mutate_attrs=self._protection("rsassa_pkcs1v15"))
+        der = asn1_signed_data(fixture_pki.alice, mutate_attrs=self._protection("rsassa_pkcs1v15"))
         (outcome,) = verify_signed_data(der, CONTENT).signers
         assert outcome.valid, outcome.problems
 
     def test_algorithm_protection_that_contradicts(self, fixture_pki: FixturePKI) -> None:
-        der = build_signed_data(fixture_pki.alice, mutate_attrs=self._protection("rsassa_pss"))
+        der = asn1_signed_data(fixture_pki.alice, mutate_attrs=self._protection("rsassa_pss"))
         (outcome,) = verify_signed_data(der, CONTENT).signers
         assert not outcome.valid and "algorithm protection" in outcome.problems[0]
 
@@ -435,7 +355,7 @@ class TestAttributes:
             return [*attrs, bogus]
 
         (outcome,) = verify_signed_data(
-            build_signed_data(fixture_pki.alice, mutate_attrs=dup), CONTENT
+            asn1_signed_data(fixture_pki.alice, mutate_attrs=dup), CONTENT
         ).signers
         assert not outcome.valid and "more than once" in outcome.problems[0]
 
@@ -475,7 +395,7 @@ class TestAttributes:
 
     @pytest.mark.parametrize("form", ["issuer_serial", "ski"])
     def test_encryption_key_preference(self, fixture_pki: FixturePKI, form: str) -> None:
-        bob = asn1(fixture_pki.bob)
+        bob = asn1_cert(fixture_pki.bob)
         if form == "issuer_serial":
             choice = {
                 "issuer_and_serial_number": {
@@ -495,13 +415,13 @@ class TestAttributes:
         def add(attrs: list[cms.CMSAttribute]) -> list[cms.CMSAttribute]:
             return [*attrs, cms.CMSAttribute({"type": "encrypt_key_pref", "values": [pref]})]
 
-        der = build_signed_data(fixture_pki.alice, mutate_attrs=add)
+        der = asn1_signed_data(fixture_pki.alice, mutate_attrs=add)
         (outcome,) = verify_signed_data(der, CONTENT).signers
         assert outcome.valid
         assert outcome.encryption_key_preference == expected
 
     def test_unsupported_digest(self, fixture_pki: FixturePKI) -> None:
-        der = build_signed_data(fixture_pki.alice)
+        der = asn1_signed_data(fixture_pki.alice)
         info = cms.ContentInfo.load(der)
         si = info["content"]["signer_infos"][0]
         si["digest_algorithm"] = algos.DigestAlgorithm({"algorithm": "sha3_256"})
@@ -509,7 +429,7 @@ class TestAttributes:
         assert not outcome.valid and "unsupported digest algorithm sha3_256" in outcome.problems[0]
 
     def test_unsupported_signature_algorithm(self, fixture_pki: FixturePKI) -> None:
-        der = build_signed_data(fixture_pki.alice)
+        der = asn1_signed_data(fixture_pki.alice)
         info = cms.ContentInfo.load(der)
         si = info["content"]["signer_infos"][0]
         si["signature_algorithm"] = algos.SignedDigestAlgorithm({"algorithm": "sha256_dsa"})
@@ -517,7 +437,7 @@ class TestAttributes:
         assert not outcome.valid and "unsupported algorithm sha256_dsa" in outcome.problems[0]
 
     def test_damaged_signer_info_is_a_problem_not_a_crash(self, fixture_pki: FixturePKI) -> None:
-        der = build_signed_data(fixture_pki.alice)
+        der = asn1_signed_data(fixture_pki.alice)
         info = cms.ContentInfo.load(der)
         si = info["content"]["signer_infos"][0]
         si["sid"] = cms.SignerIdentifier({"subject_key_identifier": b"\x01" * 20})
@@ -535,7 +455,7 @@ def _seed_der() -> bytes:
     if "der" not in _SEED:
         root = pki.make_ca("Hypothesis Root", key_kind="p256")
         leaf = pki.make_leaf(root, "h@example.org", key_kind="p256")
-        _SEED["der"] = build_signed_data(leaf, embed=True)
+        _SEED["der"] = asn1_signed_data(leaf, embed=True)
     return _SEED["der"]
 
 
@@ -574,5 +494,5 @@ def test_key_serialization_matches_fixture(fixture_pki: FixturePKI) -> None:
     pub = fixture_pki.alice.key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    assert asn1(fixture_pki.alice).public_key.dump() == pub
+    assert asn1_cert(fixture_pki.alice).public_key.dump() == pub
     assert isinstance(core.OctetString(b"x").dump(), bytes)
