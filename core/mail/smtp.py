@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from smimetui.core.errors import SendError, SmimeTuiError
+from smimetui.core.mail.logins import forget_refused
 from smimetui.core.oauth import sasl
 from smimetui.core.oauth.sasl import TokenSource
 from smimetui.core.sanitize import clean_line
@@ -130,10 +131,7 @@ class SmtpSender:
         try:
             self._auth(server, self.password())
         except smtplib.SMTPAuthenticationError:
-            # A remembered password the server refused is asked for again on the next send.
-            forget = getattr(self.password, "forget", None)
-            if callable(forget):
-                forget()
+            forget_refused(self.password)
             raise
 
     def _oauth2_auth(self, server: smtplib.SMTP, tokens: TokenSource) -> None:

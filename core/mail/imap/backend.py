@@ -56,6 +56,7 @@ from smimetui.core.mail.imap.roles import Listed, assign_roles, delimiter_text
 from smimetui.core.mail.imap.summaries import parse_items
 from smimetui.core.mail.imap.sync import FolderSync, MailboxInfo, SyncStats, fetch_rows
 from smimetui.core.mail.imap.watchdog import COMMAND_TIMEOUT, Watchdog, cut_socket
+from smimetui.core.mail.logins import forget_refused
 from smimetui.core.oauth.sasl import TokenSource
 from smimetui.core.sanitize import clean_line
 
@@ -217,6 +218,7 @@ class ImapBackend:
                     raise
         except LoginError as exc:
             self._quietly_close(client)
+            forget_refused(self._password)
             raise AuthenticationError(
                 f"Login failed for {self.username} on {self.host}: the server rejected the "
                 "user name or password."

@@ -19,9 +19,11 @@ from smimetui.core.errors import (
     TlsError,
 )
 from smimetui.core.mail.base import FLAGGED, SEEN, FolderRole, MailBackend, SecurityHint
+from smimetui.core.mail.factory import PasswordSource
 from smimetui.core.mail.imap.backend import ImapBackend
 from smimetui.core.mail.imap.cached_index import SortKey
 from smimetui.core.mail.imap.header_cache import HeaderCache
+from smimetui.core.settings.accounts import Account
 from tests.support.messages import make_message
 from tests.support.servers.imap import SERVERS, MailUser, fill, other_client, server_flags
 
@@ -48,6 +50,26 @@ class TestLogin:
             backend.list_folders()
         assert f"Login failed for {mail_user.name}" in str(err.value)
         assert str(err.value).endswith(".")
+
+    def test_a_refused_password_is_asked_for_again(
+        self, make_backend: Make, mail_user: MailUser
+    ) -> None:
+        """The session keeps a typed password for reconnecting, unless the server refused it."""
+        answers = iter(["typo", mail_user.password])
+        asked: list[str] = []
+
+        def prompt(question: str) -> str:
+            asked.append(question)
+            return next(answers)
+
+        account = Account(name="work", email="alice@example.org", imap_host="127.0.0.1")
+        backend = make_backend(password=PasswordSource(account, prompt))
+        with pytest.raises(AuthenticationError):
+            backend.list_folders()
+        assert backend.list_folders()
+        backend.close()
+        assert backend.list_folders()
+        assert len(asked) == 2
 
     @pytest.mark.servers("dovecot")
     def test_tls_with_the_account_ca(self, make_backend: Make, mail_user: MailUser) -> None:
