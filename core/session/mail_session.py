@@ -256,7 +256,6 @@ class MailSession:
             self.passphrases,
             backend=self.backend,
             lock=self._lock,
-            password_prompt=self._smtp_password.prompt,
             smtp_password=self._smtp_password,
             sign_in=self.questions.sign_in,
             local_outbox=self.demo,
