@@ -159,13 +159,15 @@ class GpgsmHome:
             keyfile.write_bytes(_ec_private_sexp(issued.key))
             return
         p12 = self.path / f"{name}.p12"
-        for attempt in range(P12_ATTEMPTS):
-            p12.write_bytes(_legacy_p12(name, issued))
-            result = self.run("--import", p12, check=attempt == P12_ATTEMPTS - 1)
+        for attempt in range(1, P12_ATTEMPTS + 1):
+            p12.write_bytes(_legacy_p12(name, issued))  # a fresh salt each time
+            result = self.run("--import", p12, check=False)
             if result.returncode == 0:
                 break
-            if "decryption failed" not in result.stderr:
-                raise GpgsmFailed(f"gpgsm --import {p12} failed:\n{result.stderr}")
+            if attempt == P12_ATTEMPTS or "decryption failed" not in result.stderr:
+                raise GpgsmFailed(
+                    f"gpgsm --import {p12} failed ({result.returncode}):\n{result.stderr}"
+                )
         p12.unlink()
 
     def write(self, name: str, data: bytes) -> Path:
