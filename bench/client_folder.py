@@ -23,7 +23,8 @@ import imapclient
 from bench.common import progress
 from bench.mailbox import PASSWORD, USER, warm_server, wire
 from tests.support.messages import make_message
-from tests.support.servers.dovecot import Accounts, Dovecot, free_port
+from tests.support.servers.dovecot import Accounts, Dovecot
+from tests.support.servers.ports import free_port
 
 
 def default_data_dir() -> Path:

@@ -17,7 +17,8 @@ from smimetui.core.settings.config import load_config, save_config
 from smimetui.core.settings.home import Home
 from tests.support.corpus import TRANSPORT
 from tests.support.keyring import MemoryKeyring, memory_keyring  # noqa: F401
-from tests.support.servers.dovecot import Dovecot, free_port, wait_port
+from tests.support.servers.dovecot import Dovecot
+from tests.support.servers.ports import free_port, wait_port
 
 LMTP = Path("/usr/lib/dovecot/lmtp")
 CORPUS = TRANSPORT
@@ -37,7 +38,7 @@ def lmtp_dovecot() -> Iterator[tuple[Dovecot, int]]:
     server = Dovecot.create(extra_conf=extra)
     server.add_user("dana", "lmtp-Secret-7")
     server.start()
-    wait_port(port)
+    wait_port(port, "Dovecot LMTP")
     with smtplib.LMTP("127.0.0.1", port) as lmtp:
         for name in ("outlook_dmarc_fail.eml", "gmail_dmarc_pass.eml"):
             lmtp.sendmail("sender@example.net", ["dana"], (CORPUS / name).read_bytes())

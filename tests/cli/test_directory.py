@@ -122,7 +122,7 @@ class TestContactsLookup:
     def test_unreachable(
         self, trusted_home: Home, ldap_world: LdapWorld, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        from tests.support.servers.slapd import free_port
+        from tests.support.servers.ports import free_port
 
         add_directory(trusted_home, ldap_world.directory(url=f"ldap://127.0.0.1:{free_port()}"))
         assert main(["contacts", "lookup", "alice@example.org"]) == 2

@@ -13,7 +13,7 @@ from smimetui.tui.screens.compose import ComposeScreen
 from smimetui.tui.screens.confirm import ConfirmScreen
 from tests.support.ldap import LdapWorld, corp, ldap_world, trusted_home  # noqa: F401
 from tests.support.pki import FixturePKI
-from tests.support.servers.slapd import free_port
+from tests.support.servers.ports import free_port
 
 from .helpers import SIZE, make_app, settle, widget_text
 

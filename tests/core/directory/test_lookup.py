@@ -24,7 +24,8 @@ from smimetui.core.pki import makecerts as pki
 from smimetui.core.pki.contacts import Contacts
 from smimetui.core.settings.home import Home
 from tests.support.ldap import LdapWorld
-from tests.support.servers.slapd import PEOPLE, free_port
+from tests.support.servers.ports import free_port
+from tests.support.servers.slapd import PEOPLE
 
 pytestmark = pytest.mark.slapd
 

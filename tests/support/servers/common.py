@@ -13,12 +13,12 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
+
+from .ports import wait_port, wait_port_closed
 
 UNPACKED = Path(os.environ.get("SMIMETUI_TEST_SERVERS", "/var/cache/smimetui-test-servers"))
 ROOT = UNPACKED / "root"  # the unpacked .deb files (usr/, etc/)
@@ -31,31 +31,6 @@ SPECIAL_MAILBOXES = {
     "Junk": "\\Junk",
     "Archive": "\\Archive",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.02)
-    raise RuntimeError(f"{what} did not open port {port} within {timeout:.0f} s")
-
-
-def wait_port_closed(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-        except OSError:
-            return
-        time.sleep(0.02)
 
 
 def stop_group(proc: subprocess.Popen[bytes]) -> None:

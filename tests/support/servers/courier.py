@@ -25,10 +25,10 @@ from .common import (
     SPECIAL_MAILBOXES,
     MailOwner,
     ProcessGroupServer,
-    free_port,
     missing,
     unshare_available,
 )
+from .ports import free_port
 
 NEEDED = (
     "usr/sbin/couriertcpd",

@@ -25,9 +25,9 @@ from .common import (
     SPECIAL_MAILBOXES,
     MailOwner,
     ProcessGroupServer,
-    free_port,
     missing,
 )
+from .ports import free_port
 
 BIN = ROOT / "usr/lib/cyrus/bin"
 LIBS = ROOT / "usr/lib/x86_64-linux-gnu"

@@ -15,7 +15,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,31 +25,10 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from smimetui.core.pki import makecerts as pki
+from tests.support.servers.common import SPECIAL_MAILBOXES
+from tests.support.servers.ports import free_port, wait_port, wait_port_closed
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-
-SPECIAL_MAILBOXES = {
-    "Sent": "\\Sent",
-    "Drafts": "\\Drafts",
-    "Trash": "\\Trash",
-    "Junk": "\\Junk",
-    "Archive": "\\Archive",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.02)
-    raise RuntimeError(f"Dovecot did not open port {port} within {timeout:.0f} s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,8 +264,8 @@ passdb {{
             start_new_session=True,  # its own process group: stop() ends every child with it
         )
         try:
-            wait_port(self.imap_port)
-            wait_port(self.imaps_port)
+            wait_port(self.imap_port, "Dovecot")
+            wait_port(self.imaps_port, "Dovecot")
         except RuntimeError:
             self.stop()
             raise RuntimeError(f"Dovecot failed to start:\n{self.log_tail()}") from None
@@ -310,16 +288,7 @@ passdb {{
             os.killpg(proc.pid, signal.SIGKILL)
         if proc.stderr is not None:
             proc.stderr.close()
-        self._wait_port_closed(self.imap_port)
-
-    def _wait_port_closed(self, port: int, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-            except OSError:
-                return
-            time.sleep(0.02)
+        wait_port_closed(self.imap_port)
 
     def restart(self) -> None:
         self.stop()

@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from tests.support.pki import localhost_tls
-from tests.support.servers.dovecot import free_port
+from tests.support.servers.ports import free_port
 
 SCOPE = "mail"
 
